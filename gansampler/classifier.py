@@ -1,0 +1,309 @@
+"""CNNClassifier: a skorch classifier for image arrays in gansampler's layouts."""
+
+import contextlib
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import LRScheduler
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+from ._images import check_images
+from ._random import check_random_state
+from .nn import SmallCNN
+from .over_sampling._base import resolve_device
+
+__all__ = ["CNNClassifier"]
+
+
+class ArrayLoader:
+    """Batches sliced from whole arrays: skorch's iterator without per-item cost.
+
+    Accepts a skorch ``Dataset`` (or a ``Subset`` of one, from ``train_split``)
+    and the usual ``batch_size``/``shuffle`` arguments; shuffling draws from
+    torch's RNG, which ``CNNClassifier`` seeds and forks around ``fit``.
+    """
+
+    def __init__(self, dataset, batch_size=64, shuffle=False, **kwargs):
+        indices = None
+        if isinstance(dataset, torch.utils.data.Subset):
+            indices, dataset = np.asarray(dataset.indices), dataset.dataset
+        X = torch.as_tensor(dataset.X)
+        y = None if dataset.y is None else torch.as_tensor(dataset.y)
+        if indices is not None:
+            X, y = X[indices], (None if y is None else y[indices])
+        self.X, self.y = X, y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        order = torch.randperm(n) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            idx = slice(start, start + self.batch_size)
+            if order is not None:
+                idx = order[idx]
+            y = torch.zeros(0) if self.y is None else self.y[idx]
+            yield self.X[idx], y
+
+
+class ShuffledArrayLoader(ArrayLoader):
+    """:class:`ArrayLoader` that shuffles by default (the training iterator).
+
+    Resampled data puts all synthetic rows last, so unshuffled batches would be
+    one class at a time.
+    """
+
+    def __init__(self, dataset, batch_size=64, shuffle=True, **kwargs):
+        super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, **kwargs)
+
+
+class CNNClassifier(NeuralNetClassifier):
+    """A small CNN classifier (skorch) for images, usable in imblearn pipelines.
+
+    Accepts the same layouts as :class:`~gansampler.GANOverSampler`: flat
+    ``(n, C*H*W)`` with ``image_shape``, ``(n, H, W)`` or ``(n, C, H, W)``; 2-D
+    input without ``image_shape`` is treated as tabular rows (an MLP). Inputs are
+    scaled to ``[-1, 1]`` with the value range seen in ``fit`` (0..255 for uint8).
+
+    By default it trains for a fixed ``max_epochs`` with **no internal validation
+    split**: inside a pipeline it receives resampled data, and a random split would
+    put synthetic images into the validation set. Pass ``train_split`` to change
+    this, knowing that caveat.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        None builds :class:`gansampler.nn.SmallCNN` with the input channels, image
+        size and number of classes inferred in ``fit``; ``module__width`` etc. set
+        its arguments.
+    image_shape : tuple of int, default=None
+        ``(C, H, W)`` or ``(H, W)`` of each row of 2-D ``X``.
+    class_weight : "balanced", dict or None, default=None
+        Weights of the cross-entropy loss per class, as in scikit-learn.
+    max_epochs : int, default=10
+    batch_size : int, default=64
+    lr : float, default=1e-3
+        Initial learning rate, annealed to 0 over ``max_epochs`` (cosine; the
+        ``lr_scheduler`` callback, ``callbacks__lr_scheduler=None`` turns it off).
+    optimizer : torch optimizer class, default=torch.optim.AdamW
+    train_split : callable or None, default=None
+        skorch's internal validation split; None trains on everything.
+    iterator_train : class, default=ShuffledArrayLoader
+    iterator_valid : class, default=ArrayLoader
+        Batch iterators; the defaults slice whole arrays (much faster than a
+        per-item ``DataLoader`` for in-memory images); training batches are
+        shuffled.
+    device : str or torch.device, default="auto"
+        "auto" uses CUDA when available, else the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout and shuffling; an integer gives
+        reproducible fits on CPU. Global RNG state is left untouched.
+    verbose : int, default=0
+        1 prints skorch's per-epoch table.
+    **kwargs
+        Any other :class:`skorch.NeuralNetClassifier` argument.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels.
+    image_shape_ : tuple of int
+        ``(C, H, W)`` seen in ``fit``.
+    device_ : torch.device
+        The resolved device.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler import CNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randint(0, 256, size=(40, 8, 8)).astype(np.uint8)
+    >>> y = np.repeat(["cat", "dog"], 20)
+    >>> clf = CNNClassifier(max_epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape, clf.predict_proba(X[:3]).shape
+    ((3,), (3, 2))
+    """
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        image_shape=None,
+        class_weight=None,
+        max_epochs=10,
+        batch_size=64,
+        lr=1e-3,
+        optimizer=torch.optim.AdamW,
+        criterion=torch.nn.CrossEntropyLoss,
+        train_split=None,
+        iterator_train=ShuffledArrayLoader,
+        iterator_valid=ArrayLoader,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            iterator_train=iterator_train,
+            iterator_valid=iterator_valid,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.image_shape = image_shape
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    @property
+    def _default_callbacks(self):
+        # skorch's defaults, plus cosine annealing of lr to 0 over max_epochs:
+        # the last epochs settle instead of ending on a noisy high-lr step.
+        scheduler = LRScheduler(policy="CosineAnnealingLR", T_max=self.max_epochs)
+        return [*super()._default_callbacks, ("lr_scheduler", scheduler)]
+
+    # -- device and randomness --------------------------------------------------
+    @contextlib.contextmanager
+    def _on_device(self):
+        """Let skorch see the resolved device while it runs; keep the parameter."""
+        requested = self.device
+        self.device_ = resolve_device(requested)
+        self.device = self.device_
+        try:
+            yield
+        finally:
+            self.device = requested
+
+    @contextlib.contextmanager
+    def _seeded(self):
+        devices = [self.device_] if self.device_.type == "cuda" else []
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(int(seed))
+            yield
+
+    # -- data -------------------------------------------------------------------
+    def _to_model(self, X, fitting=False):
+        if isinstance(X, torch.utils.data.Dataset):
+            raise TypeError("CNNClassifier takes arrays, not a torch Dataset.")
+        if hasattr(X, "to_numpy"):
+            X = X.to_numpy()
+        if fitting:
+            images, fmt = check_images(X, self.image_shape)
+            self.image_shape_ = fmt.image_shape
+            self._image_format = fmt
+            return fmt.to_model(images)
+        check_is_fitted(self, "image_shape_")
+        fmt = self._image_format
+        images, seen = check_images(X, self.image_shape)
+        if seen.image_shape != fmt.image_shape:
+            raise ValueError(
+                f"X has images of shape {seen.image_shape}, but {type(self).__name__}"
+                f" was fitted on {fmt.image_shape}."
+            )
+        return fmt.to_model(images)
+
+    def _encode_y(self, X, y):
+        if y is None:
+            raise ValueError("CNNClassifier.fit needs y, the class labels.")
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if type_of_target(y) in ("multilabel-indicator", "multiclass-multioutput"):
+            raise ValueError("Multilabel and multioutput targets are not supported.")
+        check_classification_targets(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(
+                f"y must be 1-D with one label per image: got y of shape {y.shape} "
+                f"for {len(X)} images."
+            )
+        encoder = LabelEncoder().fit(y)
+        if self.class_weight is not None:
+            self.class_weight_ = compute_class_weight(
+                self.class_weight, classes=encoder.classes_, y=y
+            ).astype(np.float32)
+        return encoder, encoder.transform(y).astype(np.int64)
+
+    # -- skorch hooks -----------------------------------------------------------
+    def initialize_module(self):
+        kwargs = self.get_params_for("module")
+        if self.module is None:
+            self.module_ = SmallCNN(self.image_shape_, len(self._classes), **kwargs)
+        else:
+            self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def initialize_criterion(self):
+        kwargs = self.get_params_for("criterion")
+        if self.class_weight is not None and "weight" not in kwargs:
+            kwargs["weight"] = torch.as_tensor(self.class_weight_)
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
+
+    @property
+    def classes_(self):
+        check_is_fitted(self, "image_shape_")
+        return self._classes
+
+    # -- public API -------------------------------------------------------------
+    def fit(self, X, y, **fit_params):
+        """Fit the network on images ``X`` and labels ``y``.
+
+        Returns
+        -------
+        self : CNNClassifier
+        """
+        X_model = self._to_model(X, fitting=True)
+        encoder, y_encoded = self._encode_y(X_model, y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                f"CNNClassifier needs at least 2 classes in y, got {len(encoder.classes_)}."
+            )
+        self._classes = encoder.classes_
+        with self._on_device(), self._seeded():
+            super().fit(X_model, y_encoded, **fit_params)
+        return self
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        # DataLoader iterators draw a seed from torch's global RNG: fork it.
+        with self._on_device(), torch.random.fork_rng(devices=[]):
+            yield from super().forward_iter(X, training=training, device=device)
+
+    def predict_proba(self, X):
+        """Class probabilities, shape ``(n_samples, n_classes)``."""
+        return super().predict_proba(self._to_model(X))
+
+    def predict(self, X):
+        """Predicted class labels."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    @torch.no_grad()
+    def embed(self, X, batch_size=256):
+        """Penultimate-layer features ``(n_samples, n_features)`` of ``X``.
+
+        A domain feature space for quality metrics (see ``gansampler.metrics``).
+        """
+        X_model = torch.from_numpy(self._to_model(X))
+        module = self.module_
+        if not hasattr(module, "embed"):
+            raise TypeError("embed needs a module with an embed(x) method.")
+        module.eval()
+        device = next(module.parameters()).device
+        out = [
+            module.embed(X_model[i : i + batch_size].to(device)).cpu()
+            for i in range(0, len(X_model), batch_size)
+        ]
+        return torch.cat(out).numpy()

@@ -1,0 +1,144 @@
+"""DCGAN generator and discriminator for any image size from 8x8 to 128x128.
+
+The generator projects ``z`` to a small ``(width, s0, s0)`` map and doubles it with
+transposed convolutions until it covers the image, then centre-crops when the size
+is not ``s0 * 2**k`` exactly (so 28x28 grows 7 -> 14 -> 28 with no crop). The
+discriminator halves the image with strided convolutions and reads one logit from
+the flattened features, so any size works without resizing.
+
+Both follow the ``G(z, y)`` / ``D(x, y)`` interface: ``y`` is ignored unless the
+module was built with ``n_classes``, in which case the generator concatenates a
+label embedding to ``z`` and the discriminator adds a projection term
+(Miyato & Koyama, 2018).
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.utils import spectral_norm as _spectral_norm
+
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "n_upsamplings"]
+
+
+def n_upsamplings(height, width, max_doublings=5):
+    """Number of stride-2 stages between a ~4-pixel map and an image of this size."""
+    smallest = min(height, width)
+    return int(min(max(math.floor(math.log2(smallest / 4)), 1), max_doublings))
+
+
+def _channels(width, stage, n_stages, max_mult=8):
+    """Channels at ``stage`` (0 = smallest map): wide at low resolution."""
+    return width * min(2 ** (n_stages - 1 - stage), max_mult)
+
+
+class DCGANGenerator(nn.Module):
+    """Latent vector to image, upsampling with ConvTranspose + BatchNorm + ReLU.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Size of ``z``.
+    image_shape : tuple of int
+        ``(C, H, W)`` of the output.
+    width : int, default=64
+        Channels of the last hidden stage; earlier stages have up to 8x more.
+    n_classes : int, default=0
+        Build a class-conditional generator when positive.
+    """
+
+    def __init__(self, latent_dim, image_shape, width=64, n_classes=0):
+        super().__init__()
+        channels, height, width_px = image_shape
+        self.image_shape = tuple(image_shape)
+        self.latent_dim = latent_dim
+        self.n_classes = n_classes
+        k = n_upsamplings(height, width_px)
+        self.s0 = (math.ceil(height / 2**k), math.ceil(width_px / 2**k))
+        c0 = _channels(width, 0, k)
+        in_dim = latent_dim
+        if n_classes:
+            self.embed = nn.Embedding(n_classes, latent_dim)
+            in_dim += latent_dim
+        self.project = nn.Sequential(
+            nn.Linear(in_dim, c0 * self.s0[0] * self.s0[1], bias=False),
+            nn.BatchNorm1d(c0 * self.s0[0] * self.s0[1]),
+            nn.ReLU(inplace=True),
+        )
+        layers = []
+        for stage in range(k - 1):
+            c_in, c_out = _channels(width, stage, k), _channels(width, stage + 1, k)
+            layers += [
+                nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, bias=False),
+                nn.BatchNorm2d(c_out),
+                nn.ReLU(inplace=True),
+            ]
+        layers += [
+            nn.ConvTranspose2d(_channels(width, k - 1, k), channels, 4, 2, 1),
+            nn.Tanh(),
+        ]
+        self.upsample = nn.Sequential(*layers)
+        self.c0 = c0
+
+    def forward(self, z, y=None):
+        if self.n_classes:
+            z = torch.cat([z, self.embed(y)], dim=1)
+        x = self.project(z).view(-1, self.c0, *self.s0)
+        x = self.upsample(x)
+        _, height, width = self.image_shape
+        if x.shape[-2:] != (height, width):
+            top = (x.shape[-2] - height) // 2
+            left = (x.shape[-1] - width) // 2
+            x = x[..., top : top + height, left : left + width]
+        return x
+
+
+class DCGANDiscriminator(nn.Module):
+    """Image to one logit, downsampling with strided Conv + LeakyReLU.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(C, H, W)`` of the input.
+    width : int, default=64
+        Channels of the first stage; each later stage doubles them (up to 8x).
+    n_classes : int, default=0
+        Add a projection term for class-conditional discrimination when positive.
+    spectral_norm : bool, default=False
+        Wrap every layer in spectral normalisation (for the hinge loss).
+    batch_norm : bool, default=True
+        BatchNorm after each hidden convolution but the first, as in DCGAN. Turned
+        off for the gradient-penalty loss, which needs per-sample gradients.
+    """
+
+    def __init__(
+        self, image_shape, width=64, n_classes=0, spectral_norm=False, batch_norm=True
+    ):
+        super().__init__()
+        channels, height, width_px = image_shape
+        self.n_classes = n_classes
+        wrap = _spectral_norm if spectral_norm else (lambda m: m)
+        k = n_upsamplings(height, width_px)
+        layers, c_in = [], channels
+        for stage in range(k):
+            c_out = width * min(2**stage, 8)
+            layers.append(wrap(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=stage == 0)))
+            if stage > 0 and batch_norm and not spectral_norm:
+                layers.append(nn.BatchNorm2d(c_out))
+            layers.append(nn.LeakyReLU(0.2, inplace=True))
+            c_in = c_out
+        self.features = nn.Sequential(*layers, nn.Flatten())
+        with torch.no_grad():
+            n_features = self.features(torch.zeros(2, channels, height, width_px))
+        n_features = n_features.shape[1]
+        self.n_features = n_features
+        self.logit = wrap(nn.Linear(n_features, 1))
+        if n_classes:
+            self.embed = wrap(nn.Embedding(n_classes, n_features))
+
+    def forward(self, x, y=None, return_features=False):
+        h = self.features(x)
+        out = self.logit(h).squeeze(1)
+        if self.n_classes:
+            out = out + (self.embed(y) * h).sum(dim=1)
+        return (out, h) if return_features else out

@@ -1,0 +1,192 @@
+"""Shared machinery of gansampler's over-samplers.
+
+:class:`BaseImageOverSampler` fills in imblearn's template: ``fit_resample``
+validates, computes ``sampling_strategy_`` and calls ``_fit_resample``, which
+here reads the images' layout, asks the subclass for new images per class in the
+``[-1, 1]`` model space (:meth:`_generate`) and converts them back to the user's
+layout, dtype and range, after the untouched originals.
+"""
+
+import numbers
+from abc import abstractmethod
+
+import numpy as np
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from scipy import sparse
+from .._random import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn_compat.utils.validation import validate_data
+
+from .._images import check_images
+
+__all__ = ["BaseImageOverSampler", "resolve_device"]
+
+
+def resolve_device(device):
+    """Turn ``"auto"``, a string or a ``torch.device`` into a usable device."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, "
+            f"got {device!r}"
+        ) from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} was asked for, but CUDA is not available")
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} was asked for, but only "
+                f"{torch.cuda.device_count()} CUDA device(s) exist"
+            )
+    return resolved
+
+
+class BaseImageOverSampler(BaseOverSampler):
+    """Over-sampler for images in any of gansampler's layouts.
+
+    Subclasses implement :meth:`_generate`.
+    """
+
+    #: Fewest samples a class needs to be over-sampled.
+    min_class_size = 2
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "image_shape": [tuple, list, None],
+        "verbose": ["verbose"],
+    }
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"X_types": ["2darray", "3darray"], "allow_nan": False}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        if sparse.issparse(X) or hasattr(X, "sparse"):
+            raise TypeError(
+                f"{type(self).__name__} does not accept sparse input: images are "
+                "dense; convert with X.toarray()."
+            )
+        if not hasattr(X, "iloc"):
+            array = np.asarray(X)
+            if array.dtype.kind in "OUSV":
+                raise TypeError(
+                    f"X must hold numbers (pixel values), got dtype {array.dtype}."
+                )
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = validate_data(
+            self,
+            X=X,
+            y=y,
+            reset=True,
+            accept_sparse=False,
+            allow_nd=True,
+            dtype=None,
+            ensure_all_finite=True,
+        )
+        return X, y, binarize_y
+
+    def fit_resample(self, X, y, **params):
+        """Resample the dataset: originals first, unchanged, then new rows.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features), \
+                (n_samples, H, W) or (n_samples, C, H, W)
+            Images (or rows); 2-D images need ``image_shape``.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        X_resampled : same type and layout as X
+            ``X`` followed by the new samples, in ``X``'s dtype and value range.
+        y_resampled : same type as y
+        """
+        # All or nothing: an error or Ctrl-C mid-fit leaves the estimator as it was.
+        state = dict(self.__dict__)
+        try:
+            return super().fit_resample(X, y, **params)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _check_class_sizes(self, y):
+        labels, counts = np.unique(y, return_counts=True)
+        for label, count in zip(labels, counts):
+            if self.sampling_strategy_.get(label, 0) > 0 and count < self.min_class_size:
+                raise ValueError(
+                    f"Class {label!r} has {count} sample(s); {type(self).__name__} "
+                    f"needs at least {self.min_class_size} to learn from."
+                )
+
+    def _check_request_size(self, fmt, n_samples):
+        n_bytes = n_samples * fmt.n_features * np.dtype(fmt.dtype).itemsize
+        limit = getattr(self, "max_output_bytes", None) or 64 * 2**30
+        if n_bytes > limit:
+            raise ValueError(
+                f"sampling_strategy asks for {n_samples} new samples, "
+                f"{n_bytes / 2**30:.1f} GiB of output; that exceeds "
+                f"{limit / 2**30:.0f} GiB. Ask for fewer samples."
+            )
+
+    def _fit_resample(self, X, y):
+        images, fmt = check_images(X, self.image_shape)
+        self.image_shape_ = fmt.image_shape
+        self._image_format = fmt
+        self._check_class_sizes(y)
+        self._check_request_size(fmt, sum(self.sampling_strategy_.values()))
+        random_state = check_random_state(self.random_state)
+        new = self._generate(images, fmt, y, self.sampling_strategy_, random_state)
+        # One output array, filled chunk by chunk: no float copy of the whole set.
+        n_new = sum(self.sampling_strategy_.values())
+        X_out = np.empty((X.shape[0] + n_new, *X.shape[1:]), dtype=X.dtype)
+        y_out = np.empty(X.shape[0] + n_new, dtype=y.dtype)
+        X_out[: X.shape[0]], y_out[: X.shape[0]] = X, y
+        start = X.shape[0]
+        for label, n_samples in self.sampling_strategy_.items():
+            stop = start + n_samples
+            for chunk in new.get(label, ()) if n_samples else ():
+                chunk = fmt.from_model(chunk)
+                X_out[start : start + chunk.shape[0]] = chunk
+                start += chunk.shape[0]
+            assert start == stop, f"class {label!r}: {start} != {stop}"
+            y_out[stop - n_samples : stop] = label
+        return X_out, y_out
+
+    @abstractmethod
+    def _generate(self, images, fmt, y, targets, random_state):
+        """New images per class in model space.
+
+        Parameters
+        ----------
+        images : ndarray of shape (n, C, H, W)
+            The input images, in their dtype (scale with ``fmt.to_model``).
+        fmt : ImageFormat
+        y : ndarray of shape (n,)
+        targets : dict
+            Class label to number of samples to create (may be 0).
+        random_state : RandomState
+
+        Returns
+        -------
+        new : dict
+            Class label to an iterable of float arrays ``(n_chunk, C, H, W)`` in
+            ``[-1, 1]`` whose lengths add up to the class's target.
+        """
+
+
+def positive_int(name):
+    """A ``_parameter_constraints`` entry for an integer >= 1."""
+    return [Interval(numbers.Integral, 1, None, closed="left")]
+

@@ -1,0 +1,387 @@
+"""GANOverSampler: balance image classes with GAN-generated images."""
+
+import copy
+import numbers
+
+import numpy as np
+import torch
+from joblib import Parallel, delayed
+from .._random import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..nn import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from ..training import LOSSES, GANDivergenceError, GANTrainer
+from ..training._diff_augment import check_policy
+from ._base import BaseImageOverSampler, resolve_device
+from ..training._progress import progress_callback
+
+__all__ = ["GANOverSampler", "GANTrainingError"]
+
+_SAMPLE_CHUNK = 1024
+
+
+class GANTrainingError(RuntimeError):
+    """GAN training failed (diverged) even after a retry."""
+
+
+def _init_weights(module):
+    """DCGAN initialisation: N(0, 0.02) convolutions, N(1, 0.02) norm scales."""
+    if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear)):
+        weight = getattr(module, "weight_orig", module.weight)
+        torch.nn.init.normal_(weight, 0.0, 0.02)
+        if module.bias is not None:
+            torch.nn.init.zeros_(module.bias)
+    elif isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+        torch.nn.init.normal_(module.weight, 1.0, 0.02)
+        torch.nn.init.zeros_(module.bias)
+
+
+def build_networks(config, image_shape, n_classes, seed):
+    """Generator and discriminator for ``config``, initialised from ``seed``.
+
+    Built under a forked CPU RNG so global torch state is left untouched.
+    """
+    loss = config["loss"]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if config["architecture"] == "mlp":
+            G = MLPGenerator(
+                config["latent_dim"], image_shape, width=config["width"] * 4,
+                n_classes=n_classes, output=config["output"],
+            )
+            D = MLPDiscriminator(
+                image_shape, width=config["width"] * 4, n_classes=n_classes,
+                spectral_norm=loss == "hinge",
+            )
+        else:
+            G = DCGANGenerator(
+                config["latent_dim"], image_shape, width=config["width"],
+                n_classes=n_classes,
+            )
+            D = DCGANDiscriminator(
+                image_shape, width=config["width"], n_classes=n_classes,
+                spectral_norm=loss == "hinge", batch_norm=loss != "wgan-gp",
+            )
+        G.apply(_init_weights)
+        D.apply(_init_weights)
+    return G, D
+
+
+class _ClassView(torch.nn.Module):
+    """One class of a conditional generator, with the unconditional interface."""
+
+    def __init__(self, generator, class_index):
+        super().__init__()
+        self.generator = generator
+        self.class_index = class_index
+        self.latent_dim = generator.latent_dim
+
+    def forward(self, z, y=None):
+        y = torch.full((z.shape[0],), self.class_index, device=z.device)
+        return self.generator(z, y)
+
+
+def train_gan(x, y, n_classes, config, seed, device, label, verbose):
+    """Train one GAN on ``x`` (model-space float32 array); retry once on divergence.
+
+    Returns the sampling generator (on CPU, eval mode) and the epoch history.
+    """
+    for attempt in range(2):
+        G, D = build_networks(config, x.shape[1:], n_classes, seed + attempt)
+        lr = config["lr"] / 2**attempt
+        callbacks = [progress_callback(label, config["max_epochs"], verbose)]
+        trainer = GANTrainer(
+            G, D, loss=config["loss"], lr_g=lr,
+            lr_d=(config["lr_d"] or config["lr"]) / 2**attempt,
+            n_critic=config["n_critic"], batch_size=config["batch_size"],
+            label_smoothing=config["label_smoothing"],
+            feature_matching=config["feature_matching"],
+            diff_augment=config["diff_augment"], ema=config["ema"],
+            device=device, seed=seed + attempt, callbacks=callbacks,
+        )
+        x_t = torch.from_numpy(x)
+        y_t = None if y is None else torch.from_numpy(y)
+        try:
+            history = trainer.fit(x_t, y_t, max_epochs=config["max_epochs"])
+        except GANDivergenceError as exc:
+            error = exc
+            continue
+        finally:
+            callbacks[0].close()
+        return trainer.sampling_generator.cpu().eval(), history
+    raise GANTrainingError(
+        f"GAN training for class {label!r} diverged (non-finite loss at epoch "
+        f"{error.epoch}) twice, the second time with half the learning rate. Try a "
+        "lower lr, loss='wgan-gp' or loss='hinge'."
+    )
+
+
+@torch.no_grad()
+def generate(generator, n_samples, seed, device, chunk_size=_SAMPLE_CHUNK):
+    """Yield ``n_samples`` images from ``generator`` in float32 chunks.
+
+    Noise comes from a CPU ``torch.Generator`` seeded with ``seed``, so the same
+    seed draws the same latent vectors on every device.
+    """
+    rng = torch.Generator().manual_seed(int(seed))
+    model = generator if device.type == "cpu" else copy.deepcopy(generator).to(device)
+    model.eval()
+    for start in range(0, n_samples, chunk_size):
+        n = min(chunk_size, n_samples - start)
+        z = torch.randn(n, generator.latent_dim, generator=rng).to(device)
+        images = model(z)
+        if not torch.isfinite(images).all():
+            raise GANTrainingError("the generator produced non-finite images")
+        yield images.float().cpu().numpy()
+
+
+class GANOverSampler(BaseImageOverSampler):
+    """Over-sample classes with images drawn from a GAN trained on each class.
+
+    By default one DCGAN (Radford et al., 2016) is trained per class that needs
+    new samples, as in the seed papers; ``conditional=True`` trains one
+    class-conditional GAN on all classes instead. The originals are returned
+    first, unchanged, followed by the synthetic images.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        As in imbalanced-learn's samplers: a float (binary targets), 'auto',
+        'minority', 'not minority', 'not majority', 'all', a dict of target
+        counts, or a callable returning one.
+    image_shape : tuple of int, default=None
+        ``(C, H, W)`` or ``(H, W)`` of each row when ``X`` is 2-D. Without it,
+        2-D ``X`` is treated as tabular data (with ``architecture="auto"``, an
+        MLP GAN). 3-D ``X`` is ``(n, H, W)``, 4-D ``X`` is ``(n, C, H, W)``.
+    latent_dim : int, default=100
+        Size of the generator's input noise.
+    max_epochs : int, default=60
+        Passes over each class's images.
+    batch_size : int, default=64
+    lr : float, default=2e-4
+        Adam learning rate of the generator (and of the discriminator unless
+        ``lr_d`` is given); Adam betas are (0.5, 0.999) as in DCGAN.
+    loss : {"bce", "lsgan", "hinge", "wgan", "wgan-gp"}, default="bce"
+    architecture : {"auto", "dcgan", "mlp"}, default="auto"
+        "auto" is "dcgan" for images and "mlp" for tabular rows.
+    width : int, default=32
+        Channel width of the networks (the DCGAN paper uses 64).
+    conditional : bool, default=False
+        Train one class-conditional GAN for all classes.
+    lr_d : float, default=None
+        Discriminator learning rate; None means ``lr``.
+    n_critic : int, default=1
+        Discriminator steps per generator step.
+    label_smoothing : float, default=0.0
+        One-sided label smoothing of the real target.
+    feature_matching : float, default=0.0
+        Weight of the feature-matching term in the generator loss.
+    diff_augment : str or None, default=None
+        DiffAugment policy, e.g. "color,translation,cutout".
+    ema : float or None, default=None
+        Decay of an exponential moving average of the generator, used for
+        sampling.
+    device : str or torch.device, default="auto"
+        "auto" uses CUDA when available, else the CPU.
+    n_jobs : int, default=None
+        Classes trained in parallel with joblib (-1: all cores).
+    random_state : int, RandomState instance or None, default=None
+        The only source of randomness; an integer gives bit-identical output
+        on CPU.
+    verbose : int, default=0
+        1 shows a progress bar per class with live losses.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Class label to number of samples created.
+    image_shape_ : tuple of int
+        ``(C, H, W)`` of the images.
+    device_ : torch.device
+        Where training ran.
+    generators_ : dict
+        Class label to generator module (on CPU, eval mode).
+    history_ : dict
+        Class label (or "conditional") to a list of per-epoch dicts with
+        ``epoch``, ``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` (mean
+        sigmoid of the discriminator's logits) and ``seconds``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler import GANOverSampler
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randint(0, 256, size=(60, 8, 8)).astype(np.uint8)
+    >>> y = np.array([0] * 45 + [1] * 15)
+    >>> sampler = GANOverSampler(max_epochs=2, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> X_res.shape, X_res.dtype, np.bincount(y_res).tolist()
+    ((90, 8, 8), dtype('uint8'), [45, 45])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseImageOverSampler._parameter_constraints,
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "loss": [StrOptions(set(LOSSES))],
+        "architecture": [StrOptions({"auto", "dcgan", "mlp"})],
+        "width": [Interval(numbers.Integral, 1, None, closed="left")],
+        "conditional": ["boolean"],
+        "lr_d": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "n_critic": [Interval(numbers.Integral, 1, None, closed="left")],
+        "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
+        "feature_matching": [Interval(numbers.Real, 0, None, closed="left")],
+        "diff_augment": [str, None],
+        "ema": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+        "device": [str, torch.device],
+        "n_jobs": [numbers.Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        image_shape=None,
+        latent_dim=100,
+        max_epochs=60,
+        batch_size=64,
+        lr=2e-4,
+        loss="bce",
+        architecture="auto",
+        width=32,
+        conditional=False,
+        lr_d=None,
+        n_critic=1,
+        label_smoothing=0.0,
+        feature_matching=0.0,
+        diff_augment=None,
+        ema=None,
+        device="auto",
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.image_shape = image_shape
+        self.latent_dim = latent_dim
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.loss = loss
+        self.architecture = architecture
+        self.width = width
+        self.conditional = conditional
+        self.lr_d = lr_d
+        self.n_critic = n_critic
+        self.label_smoothing = label_smoothing
+        self.feature_matching = feature_matching
+        self.diff_augment = diff_augment
+        self.ema = ema
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _config(self, fmt):
+        check_policy(self.diff_augment)
+        architecture = self.architecture
+        if architecture == "auto":
+            architecture = "dcgan" if fmt.is_image else "mlp"
+        if architecture == "dcgan" and min(fmt.image_shape[1:]) < 4:
+            raise ValueError(
+                f"architecture='dcgan' needs images of at least 4x4 pixels, got "
+                f"image_shape={fmt.image_shape}; use architecture='mlp'."
+            )
+        params = self.get_params()
+        config = {key: params[key] for key in (
+            "latent_dim", "max_epochs", "batch_size", "lr", "lr_d", "loss", "width",
+            "n_critic", "label_smoothing", "feature_matching", "diff_augment", "ema",
+        )}
+        config["architecture"] = architecture
+        config["output"] = "tanh"
+        return config
+
+    def _devices(self, n_tasks):
+        """One device per task: classes spread over GPUs when ``device='cuda'``."""
+        if self.device_.type == "cuda" and self.device_.index is None:
+            count = torch.cuda.device_count()
+            return [torch.device("cuda", i % count) for i in range(n_tasks)]
+        return [self.device_] * n_tasks
+
+    def _generate(self, images, fmt, y, targets, random_state):
+        self.device_ = resolve_device(self.device)
+        config = self._config(fmt)
+        x = fmt.to_model(images)
+        labels = [label for label, n in targets.items() if n > 0]
+        if self.conditional:
+            tasks = [("conditional", x, np.searchsorted(self.classes_, y), len(self.classes_))]
+        else:
+            tasks = [(label, x[y == label], None, 0) for label in labels]
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(tasks) + len(labels))
+        devices = self._devices(len(tasks))
+        jobs = (
+            delayed(train_gan)(xs, ys, n, config, int(seed), dev, label, self.verbose)
+            for (label, xs, ys, n), seed, dev in zip(tasks, seeds, devices)
+        )
+        if self.n_jobs in (None, 1) or len(tasks) == 1:
+            results = [fn(*args, **kwargs) for fn, args, kwargs in jobs]
+        else:
+            results = Parallel(n_jobs=self.n_jobs)(jobs)
+        self.history_ = {task[0]: history for task, (_, history) in zip(tasks, results)}
+        if self.conditional:
+            G = results[0][0]
+            self.generators_ = {
+                label: _ClassView(G, i) for i, label in enumerate(self.classes_)
+            }
+        else:
+            self.generators_ = {task[0]: G for task, (G, _) in zip(tasks, results)}
+        sample_seeds = dict(zip(labels, seeds[len(tasks):]))
+        return {
+            label: generate(self.generators_[label], targets[label],
+                            sample_seeds[label], self.device_)
+            for label in labels
+        }
+
+    def _fit_resample(self, X, y):
+        self.classes_ = np.unique(y)
+        return super()._fit_resample(X, y)
+
+    def sample(self, n_samples, y, random_state=None):
+        """Draw new images of class ``y`` from the fitted generator.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of images.
+        y : label
+            A class the sampler has a generator for.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent noise; the same seed gives the same images.
+
+        Returns
+        -------
+        X : ndarray
+            ``n_samples`` images in the layout, dtype and range of the fitted data.
+        """
+        check_is_fitted(self, "generators_")
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
+            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
+        if y not in self.generators_:
+            raise ValueError(
+                f"No generator for class {y!r}; fitted classes with generators: "
+                f"{sorted(self.generators_, key=str)}"
+            )
+        fmt = self._image_format
+        self._check_request_size(fmt, n_samples)
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        out = np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype)
+        start = 0
+        for chunk in generate(self.generators_[y], n_samples, seed, self.device_):
+            out[start : start + len(chunk)] = fmt.from_model(chunk).reshape(
+                len(chunk), *fmt.image_shape
+            )
+            start += len(chunk)
+        return fmt.to_layout(out)

@@ -1,0 +1,219 @@
+"""One GAN training loop with pluggable loss, augmentation, EMA and callbacks.
+
+The loop is made of small steps, as skorch's net: :meth:`GANTrainer.d_step`,
+:meth:`GANTrainer.g_step`, :meth:`GANTrainer.train_step` and
+:meth:`GANTrainer.run_epoch`. Metrics are summed on the device and read back once
+per epoch, so the hot loop never waits on the host.
+"""
+
+import copy
+import math
+import time
+
+import torch
+
+from ._diff_augment import check_policy, diff_augment
+from ._losses import make_loss
+
+__all__ = ["GANDivergenceError", "GANTrainer"]
+
+_METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+class GANDivergenceError(FloatingPointError):
+    """A loss became NaN or infinite; carries the epoch it happened in."""
+
+    def __init__(self, epoch, metrics):
+        self.epoch = epoch
+        self.metrics = metrics
+        super().__init__(f"non-finite loss at epoch {epoch}: {metrics}")
+
+
+class GANTrainer:
+    """Train a generator/discriminator pair on one tensor of images.
+
+    Parameters
+    ----------
+    generator, discriminator : torch.nn.Module
+        ``G(z, y)`` and ``D(x, y)``; ``y`` is None for an unconditional pair.
+    loss : {"bce", "lsgan", "hinge", "wgan", "wgan-gp"}, default="bce"
+    lr_g, lr_d : float, default=2e-4
+    betas : tuple, default=(0.5, 0.999)
+        Adam betas (the WGAN loss uses RMSprop, as in its paper).
+    n_critic : int, default=1
+        Discriminator steps per generator step.
+    batch_size : int, default=64
+    label_smoothing : float, default=0.0
+    feature_matching : float, default=0.0
+        Weight of the feature-matching term (Salimans et al., 2016) added to the
+        generator loss: squared distance between mean D features of real and fake.
+    diff_augment : str or None, default=None
+        DiffAugment policy applied to real and fake images before every D call.
+    ema : float or None, default=None
+        Decay of an exponential moving average of the generator's weights.
+    device : torch.device
+    seed : int
+        Seeds the trainer's own ``torch.Generator``; global RNG is never used.
+    callbacks : list of callable, default=()
+        Each is called as ``cb(epoch, metrics)`` after every epoch.
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        loss="bce",
+        lr_g=2e-4,
+        lr_d=2e-4,
+        betas=(0.5, 0.999),
+        n_critic=1,
+        batch_size=64,
+        label_smoothing=0.0,
+        feature_matching=0.0,
+        diff_augment=None,
+        ema=None,
+        device=torch.device("cpu"),
+        seed=0,
+        callbacks=(),
+    ):
+        self.device = torch.device(device)
+        self.rng = torch.Generator(device=self.device).manual_seed(int(seed))
+        self.G = generator.to(self.device)
+        self.D = discriminator.to(self.device)
+        self.loss = make_loss(loss, label_smoothing=label_smoothing, generator=self.rng)
+        self.n_critic = n_critic
+        self.batch_size = batch_size
+        self.feature_matching = feature_matching
+        self.policy = check_policy(diff_augment)
+        self.ema_decay = ema
+        self.G_ema = copy.deepcopy(self.G).eval() if ema else None
+        if self.G_ema is not None:
+            self.G_ema.requires_grad_(False)
+        self.callbacks = list(callbacks)
+        if loss == "wgan":
+            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=lr_g)
+            self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=lr_d)
+        else:
+            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr_g, betas=betas)
+            self.opt_d = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas)
+
+    # -- the pieces of one step ---------------------------------------------------
+    def noise(self, n):
+        return torch.randn(n, self.G.latent_dim, device=self.device, generator=self.rng)
+
+    def discriminate(self, x, y, return_features=False):
+        """The one place D is called: the same augmentation for real and fake."""
+        if self.policy:
+            x = diff_augment(x, ",".join(self.policy), self.rng)
+        return self.D(x, y, return_features=return_features)
+
+    def d_step(self, x_real, y):
+        self.G.requires_grad_(False)
+        self.D.requires_grad_(True)
+        with torch.no_grad():
+            x_fake = self.G(self.noise(x_real.shape[0]), y)
+        logits_real = self.discriminate(x_real, y)
+        logits_fake = self.discriminate(x_fake, y)
+        loss = self.loss.d_loss(logits_real, logits_fake)
+        penalty = self.loss.penalty(self.D, x_real, x_fake, y)
+        total = loss if penalty is None else loss + penalty
+        self.opt_d.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_d.step()
+        self.loss.after_d_step(self.D)
+        return loss.detach(), logits_real.detach(), logits_fake.detach()
+
+    def g_step(self, x_real, y):
+        self.G.requires_grad_(True)
+        self.D.requires_grad_(False)
+        x_fake = self.G(self.noise(x_real.shape[0]), y)
+        if self.feature_matching:
+            logits_fake, h_fake = self.discriminate(x_fake, y, return_features=True)
+            with torch.no_grad():
+                _, h_real = self.discriminate(x_real, y, return_features=True)
+            matching = (h_real.mean(0) - h_fake.mean(0)).pow(2).mean()
+            loss = self.loss.g_loss(logits_fake) + self.feature_matching * matching
+        else:
+            loss = self.loss.g_loss(self.discriminate(x_fake, y))
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        if self.G_ema is not None:
+            self.update_ema()
+        return loss.detach()
+
+    @torch.no_grad()
+    def update_ema(self):
+        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            p_ema.lerp_(p, 1.0 - self.ema_decay)
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            b_ema.copy_(b)
+
+    def train_step(self, batches):
+        """``n_critic`` D steps, one per batch, then one G step on the last."""
+        for x_real, y in batches:
+            d_loss, logits_real, logits_fake = self.d_step(x_real, y)
+        g_loss = self.g_step(x_real, y)
+        return torch.stack(
+            [
+                d_loss,
+                g_loss,
+                torch.sigmoid(logits_real).mean(),
+                torch.sigmoid(logits_fake).mean(),
+            ]
+        )
+
+    # -- epochs -----------------------------------------------------------------
+    def _batches(self, x, y):
+        n = x.shape[0]
+        size = min(self.batch_size, n)
+        order = torch.randperm(n, device=self.device, generator=self.rng)
+        n_batches = max(n // size, 1)
+        for i in range(n_batches):
+            idx = order[i * size : (i + 1) * size]
+            yield x[idx], (None if y is None else y[idx])
+
+    def run_epoch(self, x, y=None):
+        """One pass over ``x``; returns the epoch's mean metrics as a tensor."""
+        self.G.train()
+        self.D.train()
+        total = torch.zeros(len(_METRICS), device=self.device)
+        batches = self._batches(x, y)
+        n_steps = 0
+        while True:
+            group = [b for _, b in zip(range(self.n_critic), batches)]
+            if not group:
+                break
+            total += self.train_step(group)
+            n_steps += 1
+        return total / max(n_steps, 1)
+
+    def fit(self, x, y=None, max_epochs=1):
+        """Train for ``max_epochs`` passes over ``x``; returns the history.
+
+        Raises
+        ------
+        GANDivergenceError
+            When a loss becomes NaN or infinite.
+        """
+        x = x.to(self.device)
+        y = None if y is None else y.to(self.device)
+        history = []
+        for epoch in range(1, max_epochs + 1):
+            start = time.perf_counter()
+            values = self.run_epoch(x, y).tolist()
+            metrics = dict(zip(_METRICS, values))
+            metrics["epoch"] = epoch
+            metrics["seconds"] = time.perf_counter() - start
+            if not all(math.isfinite(v) for v in values):
+                raise GANDivergenceError(epoch, metrics)
+            history.append(metrics)
+            for callback in self.callbacks:
+                callback(epoch, metrics)
+        return history
+
+    @property
+    def sampling_generator(self):
+        """The generator that produces samples: the EMA copy when there is one."""
+        return self.G_ema if self.G_ema is not None else self.G
