@@ -2,7 +2,14 @@
 
 from .classifier import CNNClassifier
 from .over_sampling import GANOverSampler, GANTrainingError
+from .over_sampling import AugmentationOverSampler
 
 __version__ = "0.1.0"
 
-__all__ = ["CNNClassifier", "GANOverSampler", "GANTrainingError", "__version__"]
+__all__ = [
+    "AugmentationOverSampler",
+    "CNNClassifier",
+    "GANOverSampler",
+    "GANTrainingError",
+    "__version__",
+]

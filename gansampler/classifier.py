@@ -6,10 +6,10 @@ import numpy as np
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import LRScheduler
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
+from sklearn_compat.utils.validation import validate_data
 
 from ._images import check_images
 from ._random import check_random_state
@@ -195,47 +195,67 @@ class CNNClassifier(NeuralNetClassifier):
             torch.manual_seed(int(seed))
             yield
 
+    def __setstate__(self, state):
+        # skorch loads tensors onto self.device while unpickling: resolve "auto".
+        requested = state.get("device")
+        state = {**state, "device": resolve_device(requested)}
+        super().__setstate__(state)
+        if self.device == state["device"]:  # skorch may have remapped it
+            self.device = requested
+
     # -- data -------------------------------------------------------------------
-    def _to_model(self, X, fitting=False):
+    def _to_model(self, X, y=None, reset=False):
+        """Validate ``X`` (and ``y``) and scale images to the model's range.
+
+        ``reset=True`` (in ``fit``) learns the image format; otherwise ``X`` must
+        match the one seen in ``fit``.
+        """
         if isinstance(X, torch.utils.data.Dataset):
             raise TypeError("CNNClassifier takes arrays, not a torch Dataset.")
-        if hasattr(X, "to_numpy"):
-            X = X.to_numpy()
-        if fitting:
-            images, fmt = check_images(X, self.image_shape)
+        if not reset:
+            check_is_fitted(self, "image_shape_")
+            shape = getattr(X, "shape", ())
+            if len(shape) in (3, 4) and (1, *shape[1:])[-3:] != self.image_shape_:
+                raise ValueError(
+                    f"X has images of shape {tuple(shape[1:])}, but "
+                    f"{type(self).__name__} was fitted on {self.image_shape_}."
+                )
+        kwargs = dict(
+            accept_sparse=False, allow_nd=True, dtype="numeric", ensure_all_finite=True
+        )
+        if y is None:
+            X = validate_data(self, X, reset=reset, **kwargs)
+        else:
+            X, y = validate_data(self, X, y, reset=reset, **kwargs)
+        images, fmt = check_images(X, self.image_shape)
+        if reset:
             self.image_shape_ = fmt.image_shape
             self._image_format = fmt
-            return fmt.to_model(images)
-        check_is_fitted(self, "image_shape_")
-        fmt = self._image_format
-        images, seen = check_images(X, self.image_shape)
-        if seen.image_shape != fmt.image_shape:
+        elif fmt.image_shape != self.image_shape_:
             raise ValueError(
-                f"X has images of shape {seen.image_shape}, but {type(self).__name__}"
-                f" was fitted on {fmt.image_shape}."
+                f"X has images of shape {fmt.image_shape}, but {type(self).__name__}"
+                f" was fitted on {self.image_shape_}."
             )
-        return fmt.to_model(images)
+        return self._image_format.to_model(images), y
 
-    def _encode_y(self, X, y):
-        if y is None:
-            raise ValueError("CNNClassifier.fit needs y, the class labels.")
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if type_of_target(y) in ("multilabel-indicator", "multiclass-multioutput"):
-            raise ValueError("Multilabel and multioutput targets are not supported.")
+    def _encode_y(self, y, reset):
         check_classification_targets(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(
-                f"y must be 1-D with one label per image: got y of shape {y.shape} "
-                f"for {len(X)} images."
-            )
-        encoder = LabelEncoder().fit(y)
-        if self.class_weight is not None:
-            self.class_weight_ = compute_class_weight(
-                self.class_weight, classes=encoder.classes_, y=y
-            ).astype(np.float32)
-        return encoder, encoder.transform(y).astype(np.int64)
+        if reset:
+            classes = np.unique(y)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes in y, got "
+                    f"{len(classes)} class."
+                )
+            self._classes = classes
+            if self.class_weight is not None:
+                self.class_weight_ = compute_class_weight(
+                    self.class_weight, classes=classes, y=y
+                ).astype(np.float32)
+        unknown = np.setdiff1d(y, self._classes)
+        if len(unknown):
+            raise ValueError(f"y has labels not seen in fit: {unknown.tolist()}")
+        return np.searchsorted(self._classes, y).astype(np.int64)
 
     # -- skorch hooks -----------------------------------------------------------
     def initialize_module(self):
@@ -260,21 +280,36 @@ class CNNClassifier(NeuralNetClassifier):
 
     # -- public API -------------------------------------------------------------
     def fit(self, X, y, **fit_params):
-        """Fit the network on images ``X`` and labels ``y``.
+        """Fit the network from scratch (unless ``warm_start``) on ``X``, ``y``.
 
         Returns
         -------
         self : CNNClassifier
         """
-        X_model = self._to_model(X, fitting=True)
-        encoder, y_encoded = self._encode_y(X_model, y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                f"CNNClassifier needs at least 2 classes in y, got {len(encoder.classes_)}."
-            )
-        self._classes = encoder.classes_
+        reset = not self.warm_start or not getattr(self, "initialized_", False)
+        X_model, y = self._to_model(X, y, reset=reset)
+        y_encoded = self._encode_y(y, reset=reset)
         with self._on_device(), self._seeded():
-            super().fit(X_model, y_encoded, **fit_params)
+            if reset:
+                self.initialize()
+            NeuralNetClassifier.partial_fit(
+                self, X_model, y_encoded, _routing_method="fit", **fit_params
+            )
+        return self
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs, keeping the learnt weights.
+
+        The first call behaves like ``fit``; later ones need images of the same
+        shape and labels among the classes seen first.
+        """
+        reset = not getattr(self, "initialized_", False) or not hasattr(
+            self, "image_shape_"
+        )
+        X_model, y = self._to_model(X, y, reset=reset)
+        y_encoded = self._encode_y(y, reset=reset)
+        with self._on_device(), self._seeded():
+            NeuralNetClassifier.partial_fit(self, X_model, y_encoded, **fit_params)
         return self
 
     def forward_iter(self, X, training=False, device="cpu"):
@@ -284,7 +319,7 @@ class CNNClassifier(NeuralNetClassifier):
 
     def predict_proba(self, X):
         """Class probabilities, shape ``(n_samples, n_classes)``."""
-        return super().predict_proba(self._to_model(X))
+        return super().predict_proba(self._to_model(X)[0])
 
     def predict(self, X):
         """Predicted class labels."""
@@ -296,7 +331,7 @@ class CNNClassifier(NeuralNetClassifier):
 
         A domain feature space for quality metrics (see ``gansampler.metrics``).
         """
-        X_model = torch.from_numpy(self._to_model(X))
+        X_model = torch.from_numpy(self._to_model(X)[0])
         module = self.module_
         if not hasattr(module, "embed"):
             raise TypeError("embed needs a module with an embed(x) method.")

@@ -71,7 +71,10 @@ class BaseImageOverSampler(BaseOverSampler):
         return tags
 
     def _check_X_y(self, X, y, accept_sparse=None):
-        if sparse.issparse(X) or hasattr(X, "sparse"):
+        pandas_sparse = hasattr(X, "dtypes") and any(
+            str(dtype).startswith("Sparse") for dtype in np.ravel(X.dtypes)
+        )
+        if sparse.issparse(X) or pandas_sparse:
             raise TypeError(
                 f"{type(self).__name__} does not accept sparse input: images are "
                 "dense; convert with X.toarray()."
@@ -126,7 +129,7 @@ class BaseImageOverSampler(BaseOverSampler):
         for label, count in zip(labels, counts):
             if self.sampling_strategy_.get(label, 0) > 0 and count < self.min_class_size:
                 raise ValueError(
-                    f"Class {label!r} has {count} sample(s); {type(self).__name__} "
+                    f"Class {label.item()!r} has {count} sample(s); {type(self).__name__} "
                     f"needs at least {self.min_class_size} to learn from."
                 )
 

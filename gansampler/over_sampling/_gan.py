@@ -95,6 +95,7 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose):
             G, D, loss=config["loss"], lr_g=lr,
             lr_d=(config["lr_d"] or config["lr"]) / 2**attempt,
             n_critic=config["n_critic"], batch_size=config["batch_size"],
+            min_steps=config["min_steps_per_epoch"],
             label_smoothing=config["label_smoothing"],
             feature_matching=config["feature_matching"],
             diff_augment=config["diff_augment"], ema=config["ema"],
@@ -111,7 +112,7 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose):
             callbacks[0].close()
         return trainer.sampling_generator.cpu().eval(), history
     raise GANTrainingError(
-        f"GAN training for class {label!r} diverged (non-finite loss at epoch "
+        f"GAN training for class {getattr(label, 'item', lambda: label)()!r} diverged (non-finite loss at epoch "
         f"{error.epoch}) twice, the second time with half the learning rate. Try a "
         "lower lr, loss='wgan-gp' or loss='hinge'."
     )
@@ -159,6 +160,10 @@ class GANOverSampler(BaseImageOverSampler):
     max_epochs : int, default=60
         Passes over each class's images.
     batch_size : int, default=64
+    min_steps_per_epoch : int, default=10
+        Fewest generator steps in an epoch: a class smaller than
+        ``10 * batch_size`` images sees its images more than once per epoch, so
+        small classes still get ``max_epochs * 10`` steps.
     lr : float, default=2e-4
         Adam learning rate of the generator (and of the discriminator unless
         ``lr_d`` is given); Adam betas are (0.5, 0.999) as in DCGAN.
@@ -225,6 +230,7 @@ class GANOverSampler(BaseImageOverSampler):
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "min_steps_per_epoch": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "loss": [StrOptions(set(LOSSES))],
         "architecture": [StrOptions({"auto", "dcgan", "mlp"})],
@@ -248,6 +254,7 @@ class GANOverSampler(BaseImageOverSampler):
         latent_dim=100,
         max_epochs=60,
         batch_size=64,
+        min_steps_per_epoch=10,
         lr=2e-4,
         loss="bce",
         architecture="auto",
@@ -269,6 +276,7 @@ class GANOverSampler(BaseImageOverSampler):
         self.latent_dim = latent_dim
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.min_steps_per_epoch = min_steps_per_epoch
         self.lr = lr
         self.loss = loss
         self.architecture = architecture
@@ -297,7 +305,7 @@ class GANOverSampler(BaseImageOverSampler):
             )
         params = self.get_params()
         config = {key: params[key] for key in (
-            "latent_dim", "max_epochs", "batch_size", "lr", "lr_d", "loss", "width",
+            "latent_dim", "max_epochs", "batch_size", "min_steps_per_epoch", "lr", "lr_d", "loss", "width",
             "n_critic", "label_smoothing", "feature_matching", "diff_augment", "ema",
         )}
         config["architecture"] = architecture
@@ -372,7 +380,7 @@ class GANOverSampler(BaseImageOverSampler):
         if y not in self.generators_:
             raise ValueError(
                 f"No generator for class {y!r}; fitted classes with generators: "
-                f"{sorted(self.generators_, key=str)}"
+                f"{sorted(np.asarray(list(self.generators_)).tolist())}"
             )
         fmt = self._image_format
         self._check_request_size(fmt, n_samples)

@@ -43,6 +43,9 @@ class GANTrainer:
     n_critic : int, default=1
         Discriminator steps per generator step.
     batch_size : int, default=64
+    min_steps : int, default=1
+        Fewest generator steps per epoch; small sets wrap round (an epoch of a
+        20-image class is otherwise a single step).
     label_smoothing : float, default=0.0
     feature_matching : float, default=0.0
         Weight of the feature-matching term (Salimans et al., 2016) added to the
@@ -69,6 +72,7 @@ class GANTrainer:
         betas=(0.5, 0.999),
         n_critic=1,
         batch_size=64,
+        min_steps=1,
         label_smoothing=0.0,
         feature_matching=0.0,
         diff_augment=None,
@@ -84,6 +88,7 @@ class GANTrainer:
         self.loss = make_loss(loss, label_smoothing=label_smoothing, generator=self.rng)
         self.n_critic = n_critic
         self.batch_size = batch_size
+        self.min_steps = min_steps
         self.feature_matching = feature_matching
         self.policy = check_policy(diff_augment)
         self.ema_decay = ema
@@ -166,10 +171,16 @@ class GANTrainer:
 
     # -- epochs -----------------------------------------------------------------
     def _batches(self, x, y):
+        """Shuffled batches; small sets wrap round fresh permutations so that an
+        epoch has at least ``min_steps`` batches."""
         n = x.shape[0]
         size = min(self.batch_size, n)
-        order = torch.randperm(n, device=self.device, generator=self.rng)
-        n_batches = max(n // size, 1)
+        n_batches = max(n // size, self.min_steps * self.n_critic)
+        n_perms = -(-n_batches * size // n)
+        order = torch.cat([
+            torch.randperm(n, device=self.device, generator=self.rng)
+            for _ in range(n_perms)
+        ])
         for i in range(n_batches):
             idx = order[i * size : (i + 1) * size]
             yield x[idx], (None if y is None else y[idx])

@@ -25,6 +25,8 @@ class _Progress:
             refresh=False,
         )
         self.bar.update(1)
+        if epoch == self.bar.total:
+            self.bar.refresh()  # show the final losses even on a fast run
 
     def close(self):
         self.bar.close()

@@ -1,0 +1,48 @@
+import pytest
+import torch
+
+from gansampler.nn import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    SmallCNN,
+)
+
+SHAPES = [(1, 8, 8), (1, 28, 28), (3, 28, 28), (3, 64, 64), (1, 128, 128), (3, 30, 45)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_dcgan_any_size(shape):
+    G = DCGANGenerator(16, shape, width=8)
+    D = DCGANDiscriminator(shape, width=8)
+    x = G(torch.randn(3, 16))
+    assert x.shape == (3, *shape)
+    assert x.min() >= -1 and x.max() <= 1
+    assert D(x).shape == (3,)
+    assert SmallCNN(shape, 4, width=4)(x).shape == (3, 4)
+
+
+def test_28x28_needs_no_crop():
+    G = DCGANGenerator(16, (1, 28, 28), width=8)
+    assert G.s0 == (7, 7)  # 7 -> 14 -> 28
+
+
+@pytest.mark.parametrize("G_cls, D_cls", [(DCGANGenerator, DCGANDiscriminator), (MLPGenerator, MLPDiscriminator)])
+def test_conditional_interface(G_cls, D_cls):
+    shape = (1, 8, 8)
+    G = G_cls(16, shape, n_classes=3) if G_cls is MLPGenerator else G_cls(16, shape, width=8, n_classes=3)
+    D = D_cls(shape, n_classes=3) if D_cls is MLPDiscriminator else D_cls(shape, width=8, n_classes=3)
+    y = torch.tensor([0, 1, 2])
+    z = torch.randn(3, 16)
+    x = G(z, y)
+    logits, features = D(x, y, return_features=True)
+    assert logits.shape == (3,) and features.shape[0] == 3
+    # the label changes the output
+    assert not torch.allclose(G.eval()(z, y), G(z, torch.tensor([2, 2, 2])))
+
+
+def test_tabular_cnn_is_mlp():
+    net = SmallCNN((5, 1, 1), 3)
+    assert net(torch.randn(4, 5, 1, 1)).shape == (4, 3)
+    assert net.embed(torch.randn(4, 5, 1, 1)).shape == (4, net.n_features)

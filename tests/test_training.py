@@ -1,0 +1,69 @@
+import math
+
+import pytest
+import torch
+
+from gansampler.nn import DCGANDiscriminator, DCGANGenerator
+from gansampler.training import LOSSES, GANDivergenceError, GANTrainer, diff_augment
+
+
+def _trainer(shape=(1, 8, 8), loss="bce", **kwargs):
+    G = DCGANGenerator(8, shape, width=8)
+    D = DCGANDiscriminator(shape, width=8, spectral_norm=loss == "hinge", batch_norm=loss != "wgan-gp")
+    return GANTrainer(G, D, loss=loss, batch_size=16, seed=0, **kwargs)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("shape", [(1, 8, 8), (3, 12, 12)])
+def test_every_loss_and_trick_trains_finite(loss, shape):
+    trainer = _trainer(
+        shape, loss, diff_augment="color,translation,cutout", ema=0.9,
+        feature_matching=1.0, label_smoothing=0.1, n_critic=2,
+    )
+    x = torch.rand(40, *shape) * 2 - 1
+    history = trainer.fit(x, max_epochs=2)
+    assert len(history) == 2
+    for row in history:
+        assert all(math.isfinite(row[k]) for k in ("d_loss", "g_loss", "d_real", "d_fake"))
+        assert 0 <= row["d_real"] <= 1
+    out = trainer.sampling_generator(torch.randn(5, 8))
+    assert torch.isfinite(out).all() and out.shape == (5, *shape)
+
+
+def test_same_seed_same_training():
+    x = torch.rand(32, 1, 8, 8) * 2 - 1
+    histories = []
+    for _ in range(2):
+        with torch.random.fork_rng():
+            torch.manual_seed(0)  # identical initial weights
+            trainer = _trainer(diff_augment="translation,cutout")
+        histories.append(trainer.fit(x, max_epochs=2))
+    assert [h["d_loss"] for h in histories[0]] == [h["d_loss"] for h in histories[1]]
+
+
+def test_divergence_is_detected():
+    trainer = _trainer()
+    x = torch.full((32, 1, 8, 8), float("nan"))
+    with pytest.raises(GANDivergenceError) as info:
+        trainer.fit(x, max_epochs=3)
+    assert info.value.epoch == 1
+
+
+def test_ema_follows_generator():
+    trainer = _trainer(ema=0.5)
+    before = [p.clone() for p in trainer.G_ema.parameters()]
+    trainer.fit(torch.rand(32, 1, 8, 8) * 2 - 1, max_epochs=1)
+    after = list(trainer.G_ema.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after))
+    assert trainer.sampling_generator is trainer.G_ema
+
+
+def test_diff_augment_is_differentiable_and_seeded():
+    x = (torch.rand(4, 3, 16, 16) * 2 - 1).requires_grad_(True)
+    a = diff_augment(x, "color,translation,cutout", torch.Generator().manual_seed(1))
+    b = diff_augment(x, "color,translation,cutout", torch.Generator().manual_seed(1))
+    assert torch.equal(a, b) and not torch.equal(a, x)
+    a.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="unknown augmentations"):
+        diff_augment(x, "color,zoom")
