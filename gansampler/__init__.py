@@ -1,8 +1,7 @@
 """gansampler: balance imbalanced image datasets with generative models."""
 
 from .classifier import CNNClassifier
-from .over_sampling import GANOverSampler, GANTrainingError
-from .over_sampling import AugmentationOverSampler
+from .over_sampling import AugmentationOverSampler, GANOverSampler, GANTrainingError
 
 __version__ = "0.1.0"
 
