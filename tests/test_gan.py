@@ -195,3 +195,13 @@ def test_pneumonia_counts_dtype_layout(pneumonia_path):
     assert X_res.dtype == np.uint8 and X_res.shape == (2 * 3494, 28, 28)
     assert Counter(y_res.tolist()) == {0: 3494, 1: 3494}
     np.testing.assert_array_equal(X_res[: len(X)], X)
+
+
+def test_pre_augment_trains_on_enlarged_class(tiny_images):
+    X, y = tiny_images
+    plain = GANOverSampler(random_state=0, **FAST).fit_resample(X, y)[0]
+    sampler = GANOverSampler(pre_augment=2, random_state=0, **dict(FAST, min_steps_per_epoch=1))
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert Counter(y_res.tolist()) == {0: 40, 1: 40}
+    assert not np.array_equal(plain, X_res)
+    np.testing.assert_array_equal(X_res[:60], X)

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..nn import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ..training import LOSSES, GANDivergenceError, GANTrainer
 from ..training._diff_augment import check_policy
+from ._augment import transform_batch
 from ._base import BaseImageOverSampler, resolve_device
 from ..training._progress import progress_callback
 
@@ -82,11 +83,22 @@ class _ClassView(torch.nn.Module):
         return self.generator(z, y)
 
 
+def pre_augment(x, y, copies, seed):
+    """``x`` plus ``copies`` classically augmented copies of it (seed paper 003)."""
+    generator = torch.Generator().manual_seed(int(seed))
+    x_t = torch.from_numpy(x)
+    parts = [x_t] + [transform_batch(x_t, generator) for _ in range(copies)]
+    x = torch.cat(parts).numpy()
+    return x, (None if y is None else np.tile(y, copies + 1))
+
+
 def train_gan(x, y, n_classes, config, seed, device, label, verbose):
     """Train one GAN on ``x`` (model-space float32 array); retry once on divergence.
 
     Returns the sampling generator (on CPU, eval mode) and the epoch history.
     """
+    if config["pre_augment"]:
+        x, y = pre_augment(x, y, config["pre_augment"], seed)
     for attempt in range(2):
         G, D = build_networks(config, x.shape[1:], n_classes, seed + attempt)
         lr = config["lr"] / 2**attempt
@@ -187,6 +199,11 @@ class GANOverSampler(BaseImageOverSampler):
     ema : float or None, default=None
         Decay of an exponential moving average of the generator, used for
         sampling.
+    pre_augment : int, default=0
+        Classic augmentation before GAN training (seed paper 003): each GAN is
+        trained on its class plus this many randomly augmented copies of it
+        (:class:`AugmentationOverSampler`'s default transforms). The synthetic
+        rows still all come from the generator.
     device : str or torch.device, default="auto"
         "auto" uses CUDA when available, else the CPU.
     n_jobs : int, default=None
@@ -242,6 +259,7 @@ class GANOverSampler(BaseImageOverSampler):
         "feature_matching": [Interval(numbers.Real, 0, None, closed="left")],
         "diff_augment": [str, None],
         "ema": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+        "pre_augment": [Interval(numbers.Integral, 0, None, closed="left")],
         "device": [str, torch.device],
         "n_jobs": [numbers.Integral, None],
     }
@@ -266,6 +284,7 @@ class GANOverSampler(BaseImageOverSampler):
         feature_matching=0.0,
         diff_augment=None,
         ema=None,
+        pre_augment=0,
         device="auto",
         n_jobs=None,
         random_state=None,
@@ -288,6 +307,7 @@ class GANOverSampler(BaseImageOverSampler):
         self.feature_matching = feature_matching
         self.diff_augment = diff_augment
         self.ema = ema
+        self.pre_augment = pre_augment
         self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -307,6 +327,7 @@ class GANOverSampler(BaseImageOverSampler):
         config = {key: params[key] for key in (
             "latent_dim", "max_epochs", "batch_size", "min_steps_per_epoch", "lr", "lr_d", "loss", "width",
             "n_critic", "label_smoothing", "feature_matching", "diff_augment", "ema",
+            "pre_augment",
         )}
         config["architecture"] = architecture
         config["output"] = "tanh"

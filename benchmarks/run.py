@@ -1,0 +1,297 @@
+"""Does the GAN help? Methods x datasets x seeds through one pipeline, on real data.
+
+Every method is ``Pipeline([("sampler", ...), ("clf", CNNClassifier(...))])`` with
+the same classifier settings and seed; samplers see the training data only;
+scoring uses the official test split (MedMNIST) or one fixed stratified 70/30
+split (digits and image folders, which have none).
+
+Examples
+--------
+python benchmarks/run.py --quick --out /tmp/bench          # ~1 minute smoke run
+python benchmarks/run.py --out benchmark_results            # digits + PneumoniaMNIST, 5 seeds
+python benchmarks/run.py --datasets path/to/dermamnist.npz --seeds 3
+python benchmarks/run.py --variant gan-da:diff_augment=translation,cutout;ema=0.999
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+PNEUMONIA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
+BASELINES = ("none", "class_weight", "random", "smote", "augment")
+
+
+def load_dataset(name):
+    """(X_train, y_train, X_test, y_test, image_shape) as flat uint8 rows."""
+    from sklearn.model_selection import train_test_split
+
+    from gansampler.datasets import load_digits_imbalanced, load_image_folder, load_medmnist
+
+    if name == "digits":
+        X, y = load_digits_imbalanced(imbalance="moderate", random_state=0)
+        split = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    elif name == "pneumonia" or name.endswith(".npz"):
+        path = PNEUMONIA if name == "pneumonia" else Path(name)
+        if not path.exists():
+            return None
+        X_train, y_train = load_medmnist(path, "train")
+        X_test, y_test = load_medmnist(path, "test")
+        split = (X_train, X_test, y_train, y_test)
+    else:
+        X, y, _ = load_image_folder(name)
+        split = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    X_train, X_test, y_train, y_test = split
+    shape = X_train.shape[1:]
+    flat = lambda a: a.reshape(len(a), -1)  # noqa: E731 - SMOTE needs 2-D rows
+    return flat(X_train), y_train, flat(X_test), y_test, shape
+
+
+def parse_value(text):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"none": None, "true": True, "false": False}.get(text.lower(), text)
+
+
+def make_methods(image_shape, seed, gan_params, variants):
+    """Name -> (sampler or None, extra classifier params)."""
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+
+    from gansampler import AugmentationOverSampler, GANOverSampler
+
+    def gan(**params):
+        return GANOverSampler(image_shape=image_shape, random_state=seed, **{**gan_params, **params})
+
+    epochs = gan_params.get("max_epochs", GANOverSampler().max_epochs)
+    methods = {
+        "none": (None, {}),
+        "class_weight": (None, {"class_weight": "balanced"}),
+        "random": (RandomOverSampler(random_state=seed), {}),
+        "smote": (SMOTE(random_state=seed), {}),
+        "augment": (AugmentationOverSampler(image_shape=image_shape, random_state=seed), {}),
+        "gan": (gan(), {}),
+        # seed paper 003: classic augmentation (2 copies), then the GAN; the same
+        # number of training steps as "gan" (a third of the epochs on 3x the data)
+        "augment+gan": (gan(pre_augment=2, max_epochs=max(1, epochs // 3)), {}),
+    }
+    for name, params in variants.items():
+        methods[name] = (gan(**params), {})
+    return methods
+
+
+def versions():
+    import imblearn
+    import skorch
+    import sklearn
+    import torch
+
+    import gansampler
+
+    return {
+        "python": platform.python_version(),
+        "gansampler": gansampler.__version__,
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "imblearn": imblearn.__version__,
+        "skorch": skorch.__version__,
+        "device": "cuda:" + torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "cpu",
+    }
+
+
+def summarize(rows, metric="balanced_accuracy"):
+    """Markdown table: mean +- 95% CI per method and dataset, Wilcoxon vs best baseline."""
+    from scipy import stats
+
+    lines = []
+    for dataset in dict.fromkeys(r["dataset"] for r in rows):
+        subset = [r for r in rows if r["dataset"] == dataset]
+        methods = list(dict.fromkeys(r["method"] for r in subset))
+        by_method = {
+            m: {r["seed"]: r for r in subset if r["method"] == m} for m in methods
+        }
+        means = {m: np.mean([r[metric] for r in by_method[m].values()]) for m in methods}
+        baselines = [m for m in methods if m in BASELINES]
+        best = max(baselines, key=means.get) if baselines else None
+        lines += [
+            f"\n### {dataset} ({len(by_method[methods[0]])} seeds; best baseline by "
+            f"{metric}: {best})\n",
+            "| method | balanced acc. | macro-F1 | G-mean | ROC-AUC | minority recall "
+            "| resample s | fit s | vs best baseline (Wilcoxon p) |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for m in methods:
+            cells = []
+            for key in ("balanced_accuracy", "macro_f1", "gmean", "roc_auc", "minority_recall"):
+                values = np.array([r[key] for r in by_method[m].values()])
+                half = (
+                    stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+                    if len(values) > 1 else float("nan")
+                )
+                cells.append(f"{values.mean():.3f} ± {half:.3f}")
+            for key in ("resample_seconds", "fit_seconds"):
+                cells.append(f"{np.mean([r[key] for r in by_method[m].values()]):.1f}")
+            test = "—"
+            if best and m != best:
+                seeds = sorted(set(by_method[m]) & set(by_method[best]))
+                a = np.array([by_method[m][s][metric] for s in seeds])
+                b = np.array([by_method[best][s][metric] for s in seeds])
+                diff = (a - b).mean()
+                if len(seeds) > 1 and np.any(a != b):
+                    p = stats.wilcoxon(a, b).pvalue
+                    test = f"{diff:+.3f} (p={p:.3f})"
+                else:
+                    test = f"{diff:+.3f}"
+            cells.append(test)
+            lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows, histories, grids, out):
+    """Metric bars with 95% CI, GAN loss curves and confusion matrices (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4), squeeze=False)
+    for ax, dataset in zip(axes[0], datasets):
+        subset = [r for r in rows if r["dataset"] == dataset]
+        methods = list(dict.fromkeys(r["method"] for r in subset))
+        values = [[r["balanced_accuracy"] for r in subset if r["method"] == m] for m in methods]
+        means = [np.mean(v) for v in values]
+        errors = [1.96 * np.std(v, ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0 for v in values]
+        ax.bar(methods, means, yerr=errors, capsize=4, color="#4c72b0")
+        ax.set_ylim(max(0, min(means) - 0.15), 1)
+        ax.set_title(f"{dataset}: balanced accuracy (mean ± 95% CI)")
+        ax.tick_params(axis="x", rotation=45)
+    fig.tight_layout()
+    fig.savefig(out / "balanced_accuracy.png", dpi=100)
+    plt.close(fig)
+
+    for (dataset, method), history in histories.items():
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        for label, epochs in history.items():
+            ax.plot([e["d_loss"] for e in epochs], label=f"D loss, class {label}")
+            ax.plot([e["g_loss"] for e in epochs], "--", label=f"G loss, class {label}")
+        ax.set_xlabel("epoch")
+        ax.set_title(f"{dataset} / {method}: GAN losses (first seed)")
+        ax.legend(fontsize=6, ncol=2)
+        fig.tight_layout()
+        fig.savefig(out / f"losses_{dataset}_{method}.png", dpi=100)
+        plt.close(fig)
+
+    for dataset in datasets:
+        subset = [r for r in rows if r["dataset"] == dataset]
+        methods = list(dict.fromkeys(r["method"] for r in subset))
+        fig, axes = plt.subplots(1, len(methods), figsize=(2.6 * len(methods), 2.8), squeeze=False)
+        for ax, m in zip(axes[0], methods):
+            matrix = np.sum([r["confusion_matrix"] for r in subset if r["method"] == m], axis=0)
+            ax.imshow(matrix, cmap="Blues")
+            ax.set_title(m, fontsize=8)
+            ax.set_xlabel("predicted", fontsize=7)
+            ax.set_ylabel("true", fontsize=7)
+            if len(matrix) <= 4:
+                for (i, j), v in np.ndenumerate(matrix):
+                    ax.text(j, i, int(v), ha="center", va="center", fontsize=7)
+        fig.suptitle(f"{dataset}: confusion matrices summed over seeds", fontsize=9)
+        fig.tight_layout()
+        fig.savefig(out / f"confusion_{dataset}.png", dpi=100)
+        plt.close(fig)
+
+    for name, grid in grids.items():
+        grid.save(out / f"samples_{name}.png")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=["digits", "pneumonia"],
+                        help="digits, pneumonia, a MedMNIST .npz path or an image folder")
+    parser.add_argument("--methods", nargs="+", default=None, help="subset of methods to run")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--out", default="benchmark_results")
+    parser.add_argument("--quick", action="store_true", help="smoke run: digits, 1 seed, 2 epochs")
+    parser.add_argument("--gan", action="append", default=[], metavar="KEY=VALUE",
+                        help="GANOverSampler parameter for every GAN method")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
+                        help="an extra GAN method with these parameters")
+    parser.add_argument("--clf-epochs", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    from gansampler import CNNClassifier
+    from gansampler.evaluation import evaluate_pipeline
+    from gansampler.plotting import image_grid
+
+    gan_params = dict(kv.split("=", 1) for kv in args.gan)
+    gan_params = {k: parse_value(v) for k, v in gan_params.items()}
+    variants = {}
+    for spec in args.variant:
+        name, _, params = spec.partition(":")
+        variants[name] = {k: parse_value(v) for k, v in (p.split("=", 1) for p in params.split(";") if p)}
+    clf_params = {}
+    if args.quick:
+        args.datasets, args.seeds = ["digits"], 1
+        gan_params.setdefault("max_epochs", 2)
+        clf_params["max_epochs"] = 2
+    if args.clf_epochs:
+        clf_params["max_epochs"] = args.clf_epochs
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = versions()
+    rows, histories, grids = [], {}, {}
+    start_all = time.perf_counter()
+    with open(out / "results.jsonl", "w") as results:
+        for dataset in args.datasets:
+            data = load_dataset(dataset)
+            if data is None:
+                print(f"skipping {dataset}: file not found", flush=True)
+                continue
+            X_train, y_train, X_test, y_test, image_shape = data
+            label = Path(dataset).stem if dataset not in ("digits", "pneumonia") else dataset
+            print(f"== {label}: train {np.bincount(y_train).tolist()}, test {np.bincount(y_test).tolist()}, "
+                  f"images {image_shape}", flush=True)
+            for seed in range(args.seeds):
+                methods = make_methods(image_shape, seed, gan_params, variants)
+                if args.methods:
+                    methods = {k: v for k, v in methods.items() if k in args.methods}
+                for method, (sampler, extra) in methods.items():
+                    clf = CNNClassifier(image_shape=image_shape, random_state=seed, **{**clf_params, **extra})
+                    t0 = time.perf_counter()
+                    scores, pipeline = evaluate_pipeline(sampler, clf, X_train, y_train, X_test, y_test)
+                    row = {"dataset": label, "method": method, "seed": seed, **scores,
+                           "sampler": repr(sampler), "classifier": repr(clf), **meta}
+                    rows.append(row)
+                    results.write(json.dumps(row, default=str) + "\n")
+                    results.flush()
+                    print(f"  seed {seed} {method:<14} bal.acc {scores['balanced_accuracy']:.3f}  "
+                          f"macro-F1 {scores['macro_f1']:.3f}  ({time.perf_counter() - t0:.0f} s)", flush=True)
+                    fitted = pipeline.named_steps["sampler"]
+                    if seed == 0 and hasattr(fitted, "generators_"):
+                        histories[(label, method)] = fitted.history_
+                        rows_, names = [], []
+                        for c in sorted(fitted.generators_):
+                            rows_ += [X_train[y_train == c], fitted.sample(8, c, random_state=0)]
+                            names += [f"real {c}", f"{method} {c}"]
+                        grids[f"{label}_{method}"] = image_grid(rows_, names, image_shape=image_shape)
+    table = summarize(rows)
+    wall = time.perf_counter() - start_all
+    header = (f"# Benchmark results\n\nCommand: `python benchmarks/run.py {' '.join(argv or sys.argv[1:])}`\n"
+              f"Wall time: {wall:.0f} s. Environment: {json.dumps(meta)}\n")
+    (out / "summary.md").write_text(header + table)
+    plot(rows, histories, grids, out)
+    print(table)
+    print(f"wrote {out}/results.jsonl, summary.md and PNG plots; wall time {wall:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

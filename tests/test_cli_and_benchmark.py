@@ -1,0 +1,74 @@
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gansampler import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_prints_table_and_writes_grid(tmp_path, capsys):
+    rows = cli.demo(out=tmp_path, seed=0, max_epochs=1, verbose=0)
+    out = capsys.readouterr().out
+    assert [name for name, _ in rows] == ["none", "SMOTE", "GANOverSampler"]
+    for name, scores in rows:
+        assert 0 <= scores["balanced_accuracy"] <= 1
+        assert name in out
+    assert "balanced_accuracy" in out and "minority_recall" in out
+    grid = Image.open(tmp_path / "digits_real_vs_synthetic.png")
+    assert grid.size[0] > 500 and grid.size[1] > 18 * 60  # 9 classes x (real, GAN)
+
+
+def _folder(tmp_path):
+    rng = np.random.RandomState(0)
+    for name, n in (("NORMAL", 12), ("PNEUMONIA", 20)):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(n):
+            Image.fromarray(rng.randint(0, 256, (12, 12), dtype=np.uint8)).save(
+                tmp_path / "data" / name / f"{i}.png"
+            )
+    return tmp_path / "data"
+
+
+def test_generate_writes_pngs(tmp_path):
+    data = _folder(tmp_path)
+    code = cli.main(["generate", "--data", str(data), "--class", "NORMAL", "--n", "7",
+                     "--out", str(tmp_path / "out"), "--max-epochs", "1", "--seed", "0"])
+    assert code == 0
+    files = sorted((tmp_path / "out").glob("*.png"))
+    assert len(files) == 7
+    image = np.asarray(Image.open(files[0]))
+    assert image.shape == (12, 12) and image.dtype == np.uint8
+
+
+def test_generate_unknown_class_is_a_clear_error(tmp_path, capsys):
+    data = _folder(tmp_path)
+    code = cli.main(["generate", "--data", str(data), "--class", "COVID", "--n", "3",
+                     "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert "class 'COVID' not in the data" in capsys.readouterr().err
+
+
+def test_benchmark_quick(tmp_path, monkeypatch):
+    out = tmp_path / "bench"
+    monkeypatch.setattr(sys, "argv", ["run.py", "--quick", "--out", str(out)])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_path(str(ROOT / "benchmarks" / "run.py"), run_name="__main__")
+    assert info.value.code == 0
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    methods = {r["method"] for r in rows}
+    assert methods == {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan"}
+    for r in rows:
+        assert 0 <= r["balanced_accuracy"] <= 1 and 0 <= r["roc_auc"] <= 1
+        assert r["torch"] and r["seed"] == 0
+        assert len(r["precision_per_class"]) == 10
+    summary = (out / "summary.md").read_text()
+    assert "| gan |" in summary and "Wilcoxon" in summary
+    for png in ("balanced_accuracy.png", "confusion_digits.png", "losses_digits_gan.png",
+                "samples_digits_gan.png"):
+        assert (out / png).stat().st_size > 1000
