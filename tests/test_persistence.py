@@ -1,0 +1,90 @@
+import pickle
+
+import numpy as np
+import pytest
+
+from gansampler import GANOverSampler
+
+FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(60, 8, 8)).astype(np.uint8)
+    y = np.array(["normal"] * 20 + ["pneumonia"] * 40)
+    return X, y
+
+
+@pytest.mark.parametrize("params", [{}, {"conditional": True}, {"ema": 0.9, "loss": "hinge"}])
+def test_save_load_reproduces_samples(tmp_path, data, params):
+    X, y = data
+    sampler = GANOverSampler(**FAST, **params)
+    sampler.fit_resample(X, y)
+    path = tmp_path / "sampler.safetensors"
+    sampler.save(path)
+    loaded = GANOverSampler.load(path, device="cpu")
+    for seed in (0, 7):
+        np.testing.assert_array_equal(
+            loaded.sample(9, "normal", random_state=seed),
+            sampler.sample(9, "normal", random_state=seed),
+        )
+    assert loaded.get_params() == {**sampler.get_params(), "device": "cpu"}
+    assert loaded.sampling_strategy_ == sampler.sampling_strategy_
+    assert loaded.image_shape_ == (1, 8, 8)
+    assert list(loaded.history_) == [str(k) for k in sampler.history_]
+
+
+def test_tabular_float_round_trip(tmp_path):
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3) * [1, 10, 100]
+    y = np.array([0] * 30 + [1] * 10)
+    sampler = GANOverSampler(**FAST)
+    sampler.fit_resample(X, y)
+    sampler.save(tmp_path / "t.safetensors")
+    loaded = GANOverSampler.load(tmp_path / "t.safetensors")
+    out = loaded.sample(5, 1, random_state=3)
+    assert out.dtype == np.float64 and out.shape == (5, 3)
+    np.testing.assert_array_equal(out, sampler.sample(5, 1, random_state=3))
+
+
+def test_bad_files_give_clear_errors(tmp_path, data):
+    X, y = data
+    sampler = GANOverSampler(**FAST)
+    sampler.fit_resample(X, y)
+    path = tmp_path / "s.safetensors"
+    sampler.save(path)
+    raw = path.read_bytes()
+
+    truncated = tmp_path / "truncated.safetensors"
+    truncated.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="not a valid gansampler file"):
+        GANOverSampler.load(truncated)
+
+    tampered = tmp_path / "tampered.safetensors"
+    tampered.write_bytes(raw[:8] + raw[8:200].replace(b"{", b"[", 1) + raw[200:])
+    with pytest.raises(ValueError, match="not a valid"):
+        GANOverSampler.load(tampered)
+
+    pickled = tmp_path / "model.pkl"
+    pickled.write_bytes(pickle.dumps(sampler))
+    with pytest.raises(ValueError, match="not a valid gansampler file"):
+        GANOverSampler.load(pickled)
+
+    with pytest.raises(FileNotFoundError):
+        GANOverSampler.load(tmp_path / "missing.safetensors")
+
+
+def test_save_before_fit(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        GANOverSampler().save(tmp_path / "x.safetensors")
+
+
+def test_pickle_still_works(data):
+    X, y = data
+    sampler = GANOverSampler(**FAST)
+    sampler.fit_resample(X, y)
+    clone = pickle.loads(pickle.dumps(sampler))
+    np.testing.assert_array_equal(clone.sample(4, "normal", random_state=1), sampler.sample(4, "normal", random_state=1))
