@@ -18,6 +18,7 @@ from ..training import LOSSES, GANDivergenceError, GANTrainer
 from ..training._diff_augment import check_policy
 from ._augment import transform_batch
 from ._base import BaseImageOverSampler, resolve_device
+from ._selection import SELECTIONS, select
 from ..training._progress import progress_callback
 
 __all__ = ["GANOverSampler", "GANTrainingError"]
@@ -98,7 +99,8 @@ def pre_augment(x, y, copies, seed):
 def train_gan(x, y, n_classes, config, seed, device, label, verbose):
     """Train one GAN on ``x`` (model-space float32 array); retry once on divergence.
 
-    Returns the sampling generator (on CPU, eval mode) and the epoch history.
+    Returns the sampling generator and the discriminator (on CPU, eval mode) and
+    the epoch history.
     """
     if config["pre_augment"]:
         x, y = pre_augment(x, y, config["pre_augment"], seed)
@@ -125,7 +127,7 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose):
             continue
         finally:
             callbacks[0].close()
-        return trainer.sampling_generator.cpu().eval(), history
+        return trainer.sampling_generator.cpu().eval(), trainer.D.cpu().eval(), history
     raise GANTrainingError(
         f"GAN training for class {getattr(label, 'item', lambda: label)()!r} diverged (non-finite loss at epoch "
         f"{error.epoch}) twice, the second time with half the learning rate. Try a "
@@ -207,6 +209,16 @@ class GANOverSampler(BaseImageOverSampler):
         trained on its class plus this many randomly augmented copies of it
         (:class:`AugmentationOverSampler`'s default transforms). The synthetic
         rows still all come from the generator.
+    selection : {"discriminator", "nearest"} or None, default=None
+        Generate ``n_candidates`` times the images needed and keep the best:
+        by the trained discriminator's score, or by the margin between the
+        distance to the nearest real image of another class and to the nearest
+        of the target class. Candidates that are near-copies of a training image
+        (nearest-neighbour ratio below 1/3, see
+        :func:`gansampler.metrics.find_memorized`) are dropped first. Applies to
+        ``fit_resample``; :meth:`sample` draws plain generator output.
+    n_candidates : float, default=2.0
+        Candidates per kept image when ``selection`` is set.
     device : str or torch.device, default="auto"
         "auto" uses CUDA when available, else the CPU.
     n_jobs : int, default=None
@@ -263,6 +275,8 @@ class GANOverSampler(BaseImageOverSampler):
         "diff_augment": [str, None],
         "ema": [Interval(numbers.Real, 0, 1, closed="neither"), None],
         "pre_augment": [Interval(numbers.Integral, 0, None, closed="left")],
+        "selection": [StrOptions(set(SELECTIONS)), None],
+        "n_candidates": [Interval(numbers.Real, 1, None, closed="left")],
         "device": [str, torch.device],
         "n_jobs": [numbers.Integral, None],
     }
@@ -288,6 +302,8 @@ class GANOverSampler(BaseImageOverSampler):
         diff_augment=None,
         ema=None,
         pre_augment=0,
+        selection=None,
+        n_candidates=2.0,
         device="auto",
         n_jobs=None,
         random_state=None,
@@ -311,6 +327,8 @@ class GANOverSampler(BaseImageOverSampler):
         self.diff_augment = diff_augment
         self.ema = ema
         self.pre_augment = pre_augment
+        self.selection = selection
+        self.n_candidates = n_candidates
         self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -362,20 +380,34 @@ class GANOverSampler(BaseImageOverSampler):
             results = [fn(*args, **kwargs) for fn, args, kwargs in jobs]
         else:
             results = Parallel(n_jobs=self.n_jobs)(jobs)
-        self.history_ = {task[0]: history for task, (_, history) in zip(tasks, results)}
+        self.history_ = {task[0]: h for task, (_, _, h) in zip(tasks, results)}
         if self.conditional:
             G = results[0][0]
             self.generators_ = {
                 label: _ClassView(G, i) for i, label in enumerate(self.classes_)
             }
+            discriminators = {label: results[0][1] for label in labels}
         else:
-            self.generators_ = {task[0]: G for task, (G, _) in zip(tasks, results)}
+            self.generators_ = {task[0]: G for task, (G, _, _) in zip(tasks, results)}
+            discriminators = {task[0]: D for task, (_, D, _) in zip(tasks, results)}
         sample_seeds = dict(zip(labels, seeds[len(tasks):]))
-        return {
-            label: generate(self.generators_[label], targets[label],
-                            sample_seeds[label], self.device_)
-            for label in labels
-        }
+        new = {}
+        for label in labels:
+            n, seed = targets[label], sample_seeds[label]
+            if self.selection is None:
+                new[label] = generate(self.generators_[label], n, seed, self.device_)
+                continue
+            n_candidates = int(np.ceil(n * self.n_candidates))
+            candidates = np.concatenate(list(
+                generate(self.generators_[label], n_candidates, seed, self.device_)
+            ))
+            index = int(np.searchsorted(self.classes_, label))
+            new[label] = [select(
+                candidates, n, self.selection, x_class=x[y == label],
+                x_other=x[y != label], discriminator=discriminators[label],
+                class_index=index if self.conditional else None,
+            )]
+        return new
 
     def _fit_resample(self, X, y):
         self.classes_ = np.unique(y)
