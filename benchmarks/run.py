@@ -70,7 +70,9 @@ def make_methods(image_shape, seed, gan_params, variants):
     def gan(**params):
         return GANOverSampler(image_shape=image_shape, random_state=seed, **{**gan_params, **params})
 
-    epochs = gan_params.get("max_epochs", GANOverSampler().max_epochs)
+    defaults = GANOverSampler()
+    epochs = gan_params.get("max_epochs", defaults.max_epochs)
+    min_steps = gan_params.get("min_steps_per_epoch", defaults.min_steps_per_epoch)
     methods = {
         "none": (None, {}),
         "class_weight": (None, {"class_weight": "balanced"}),
@@ -78,9 +80,11 @@ def make_methods(image_shape, seed, gan_params, variants):
         "smote": (SMOTE(random_state=seed), {}),
         "augment": (AugmentationOverSampler(image_shape=image_shape, random_state=seed), {}),
         "gan": (gan(), {}),
-        # seed paper 003: classic augmentation (2 copies), then the GAN; the same
-        # number of training steps as "gan" (a third of the epochs on 3x the data)
-        "augment+gan": (gan(pre_augment=2, max_epochs=max(1, epochs // 3)), {}),
+        # seed paper 003: classic augmentation (2 copies), then the GAN, with the
+        # same number of GAN steps as "gan": a third of the epochs on 3x the data,
+        # and 3x the minimum steps per epoch for small classes
+        "augment+gan": (gan(pre_augment=2, max_epochs=max(1, epochs // 3),
+                            min_steps_per_epoch=3 * min_steps), {}),
     }
     for name, params in variants.items():
         methods[name] = (gan(**params), {})
@@ -224,7 +228,26 @@ def main(argv=None):
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
                         help="an extra GAN method with these parameters")
     parser.add_argument("--clf-epochs", type=int, default=None)
+    parser.add_argument("--from-results", nargs="+", default=None, metavar="JSONL",
+                        help="re-summarize earlier results.jsonl files (later rows replace "
+                             "earlier ones with the same dataset, method and seed); no runs")
     args = parser.parse_args(argv)
+    if args.from_results:
+        merged = {}
+        for path in args.from_results:
+            for line in Path(path).read_text().splitlines():
+                row = json.loads(line)
+                merged[(row["dataset"], row["method"], row["seed"])] = row
+        rows = list(merged.values())
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table = summarize(rows)
+        (out / "summary.md").write_text(
+            f"# Benchmark results (merged from {', '.join(args.from_results)})\n" + table
+        )
+        plot(rows, {}, {}, out)
+        print(table)
+        return 0
 
     from gansampler import CNNClassifier
     from gansampler.evaluation import evaluate_pipeline

@@ -18,6 +18,8 @@ import torch
 from torch import nn
 from torch.nn.utils import spectral_norm as _spectral_norm
 
+from ._projection import ProjectionDiscriminator
+
 __all__ = ["DCGANDiscriminator", "DCGANGenerator", "n_upsamplings"]
 
 
@@ -93,7 +95,7 @@ class DCGANGenerator(nn.Module):
         return x
 
 
-class DCGANDiscriminator(nn.Module):
+class DCGANDiscriminator(ProjectionDiscriminator):
     """Image to one logit, downsampling with strided Conv + LeakyReLU.
 
     Parameters
@@ -135,10 +137,3 @@ class DCGANDiscriminator(nn.Module):
         self.logit = wrap(nn.Linear(n_features, 1))
         if n_classes:
             self.embed = wrap(nn.Embedding(n_classes, n_features))
-
-    def forward(self, x, y=None, return_features=False):
-        h = self.features(x)
-        out = self.logit(h).squeeze(1)
-        if self.n_classes:
-            out = out + (self.embed(y) * h).sum(dim=1)
-        return (out, h) if return_features else out

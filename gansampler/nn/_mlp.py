@@ -6,6 +6,8 @@ import torch
 from torch import nn
 from torch.nn.utils import spectral_norm as _spectral_norm
 
+from ._projection import ProjectionDiscriminator
+
 __all__ = ["MLPDiscriminator", "MLPGenerator"]
 
 
@@ -52,7 +54,7 @@ class MLPGenerator(nn.Module):
         return self.net(z).view(-1, *self.image_shape)
 
 
-class MLPDiscriminator(nn.Module):
+class MLPDiscriminator(ProjectionDiscriminator):
     """Flattened input to one logit through Linear + LeakyReLU layers.
 
     Parameters
@@ -80,10 +82,3 @@ class MLPDiscriminator(nn.Module):
         self.logit = wrap(nn.Linear(in_dim, 1))
         if n_classes:
             self.embed = wrap(nn.Embedding(n_classes, in_dim))
-
-    def forward(self, x, y=None, return_features=False):
-        h = self.features(x)
-        out = self.logit(h).squeeze(1)
-        if self.n_classes:
-            out = out + (self.embed(y) * h).sum(dim=1)
-        return (out, h) if return_features else out

@@ -1,0 +1,197 @@
+"""Speed figures: training and generation throughput, fit_resample wall time, FLOP rate.
+
+Prints a table and one JSON line per figure: {"metric": NAME, "value": NUMBER, ...}.
+
+python benchmarks/speed.py              # all figures (needs ../shared/data/pneumoniamnist.npz)
+python benchmarks/speed.py --steps 20   # shorter
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from gansampler import GANOverSampler
+from gansampler.datasets import load_medmnist
+from gansampler.nn import DCGANGenerator
+from gansampler.over_sampling._gan import generate
+from gansampler.training import GANTrainer
+
+PNEUMONIA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pneumoniamnist.npz"
+FIGURES = []
+
+
+def report(metric, value, unit, **extra):
+    FIGURES.append({"metric": metric, "value": round(float(value), 4), "unit": unit, **extra})
+
+
+class RefG(nn.Module):
+    """The reference generator: ConvT 100->256 (7x7) -> 128 -> 1, as in the issue."""
+
+    latent_dim = 100
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(100, 256, 7, 1, 0, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),
+            nn.ConvTranspose2d(256, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+            nn.ConvTranspose2d(128, 1, 4, 2, 1), nn.Tanh(),
+        )
+
+    def forward(self, z, y=None):
+        return self.net(z.view(-1, 100, 1, 1))
+
+
+class RefD(nn.Module):
+    """The reference discriminator: Conv 1->64->128 -> linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),
+            nn.Flatten(),
+        )
+        self.logit = nn.Linear(128 * 7 * 7, 1)
+
+    def forward(self, x, y=None, return_features=False):
+        h = self.features(x)
+        out = self.logit(h).squeeze(1)
+        return (out, h) if return_features else out
+
+
+def reference_loop(x, steps, device):
+    """A plain PyTorch DCGAN loop written the standard way (DataLoader, .item())."""
+    torch.manual_seed(0)
+    G, D = RefG().to(device), RefD().to(device)
+    opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=64, shuffle=True, drop_last=True)
+    bce = nn.BCEWithLogitsLoss()
+    done, images, log = 0, 0, []
+    start = time.perf_counter()
+    while done < steps:
+        for (real,) in loader:
+            real = real.to(device)
+            n = real.shape[0]
+            fake = G(torch.randn(n, 100, device=device))
+            loss_d = bce(D(real), torch.ones(n, device=device)) + bce(D(fake.detach()), torch.zeros(n, device=device))
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            loss_g = bce(D(fake), torch.ones(n, device=device))
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+            log.append((loss_d.item(), loss_g.item()))
+            done, images = done + 1, images + n
+            if done == steps:
+                break
+    return images / (time.perf_counter() - start)
+
+
+def gansampler_loop(x, steps, device, G=None, D=None):
+    torch.manual_seed(0)
+    G = G or RefG()
+    D = D or RefD()
+    trainer = GANTrainer(G, D, device=device, seed=0, batch_size=64)
+    x = x.to(device)
+    n_per_epoch = x.shape[0] // 64
+    epochs = max(1, steps // n_per_epoch)
+    start = time.perf_counter()
+    trainer.fit(x, max_epochs=epochs)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return epochs * n_per_epoch * 64 / (time.perf_counter() - start)
+
+
+def step_flops(G, D, batch=64):
+    """FLOPs of one D+G step (forward and backward) per image, by torch's counter."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.randn(batch, 1, 28, 28)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        fake = G(torch.randn(batch, G.latent_dim))
+        (D(x).mean() + D(fake.detach()).mean()).backward()
+        D(G(torch.randn(batch, G.latent_dim))).mean().backward()
+    return counter.get_total_flops() / batch
+
+
+def matmul_rate(device, size=2048, repeats=10):
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    a @ b
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return 2 * size**3 * repeats / (time.perf_counter() - start)
+
+
+def generation_rate(shape, device, n=4096):
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        G = DCGANGenerator(100, shape, width=32).eval()
+    list(generate(G, 256, 0, device))  # warm-up
+    start = time.perf_counter()
+    total = sum(len(c) for c in generate(G, n, 0, device))
+    return total / (time.perf_counter() - start)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=60, help="D+G steps per throughput figure")
+    parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall time")
+    args = parser.parse_args(argv)
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    env = {"device": "", "torch": torch.__version__, "threads": torch.get_num_threads(),
+           "cpu": platform.processor() or platform.machine()}
+
+    if PNEUMONIA.exists():
+        X, y = load_medmnist(PNEUMONIA)
+    else:
+        print(f"{PNEUMONIA} not found: using random 28x28 images", file=sys.stderr)
+        X, y = np.random.RandomState(0).randint(0, 256, (4708, 1, 28, 28)).astype(np.uint8), None
+    x = torch.from_numpy(X[: 1214].astype(np.float32) / 127.5 - 1)
+
+    flops = step_flops(RefG(), RefD())
+    for device in devices:
+        env["device"] = str(device) if device.type == "cpu" else torch.cuda.get_device_name()
+        ref = reference_loop(x, args.steps, device)
+        ours = gansampler_loop(x, args.steps, device)
+        report("train_images_per_s_reference", ref, "images/s", **env)
+        report("train_images_per_s_gansampler", ours, "images/s", **env)
+        report("train_speedup_vs_reference", ours / ref, "x", **env)
+        rate = matmul_rate(device)
+        report("matmul_gflops", rate / 1e9, "GFLOP/s", **env)
+        report("achieved_gflops_reference_arch", ours * flops / 1e9, "GFLOP/s", flops_per_image=flops, **env)
+        report("achieved_fraction_of_matmul", ours * flops / rate, "fraction", **env)
+        for shape in ((1, 28, 28), (3, 64, 64)):
+            report(f"generate_images_per_s_{shape[1]}x{shape[2]}", generation_rate(shape, device), "images/s", **env)
+        if not args.skip_fit and y is not None:
+            start = time.perf_counter()
+            GANOverSampler(random_state=0, device=device).fit_resample(X, y)
+            name = "fit_resample_seconds_pneumonia" + ("" if device.type == "cpu" else "_cuda")
+            report(name, time.perf_counter() - start, "s", **env)
+
+    width = max(len(f["metric"]) for f in FIGURES)
+    print(f"{'metric':<{width}}  {'value':>12}  unit      device")
+    for f in FIGURES:
+        print(f"{f['metric']:<{width}}  {f['value']:>12.4g}  {f['unit']:<8}  {f['device']}")
+    for f in FIGURES:
+        print(json.dumps(f))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
