@@ -581,3 +581,21 @@ def test_inputs_are_not_modified(digits):
             np.testing.assert_array_equal(current, original)
         else:
             assert torch.equal(current, original)
+
+
+def test_sampler_report_per_class():
+    from gansampler import GANOverSampler
+    from gansampler.metrics import sampler_report
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (50, 8, 8)).astype(np.uint8)
+    y = np.array([0] * 35 + [1] * 15)
+    sampler = GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0)
+    sampler.fit_resample(X, y)
+    reports = sampler_report(sampler, X, y, k=3)
+    assert list(reports) == [1]
+    report = reports[1]
+    assert set(report) >= {"fid", "precision", "recall", "coverage", "memorized_fraction"}
+    assert report["fid"] > 0 and 0 <= report["coverage"] <= 1
+    # the same call twice gives the same numbers (seeded draw)
+    assert sampler_report(sampler, X, y, k=3)[1] == report

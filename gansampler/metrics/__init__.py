@@ -20,7 +20,7 @@ from ._features import extract_features
 from ._frechet import fid, frechet_distance, frechet_distance_from_stats
 from ._memorization import find_memorized, nearest_neighbor_ratio
 from ._prdc import precision_recall_density_coverage
-from ._report import quality_report
+from ._report import quality_report, sampler_report
 from ._tstr import tstr_score
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "nearest_neighbor_ratio",
     "precision_recall_density_coverage",
     "quality_report",
+    "sampler_report",
     "ssim",
     "tstr_score",
 ]

@@ -1,7 +1,7 @@
 """All quality metrics for one class of real and synthetic images in one call."""
 
 import numpy as np
-from sklearn.utils import check_random_state
+from .._random import check_random_state
 
 from ._diversity import _mean_pairwise_ssim
 from ._features import _extract_sets
@@ -10,7 +10,7 @@ from ._memorization import DEFAULT_MEMORIZATION_THRESHOLD, _check_threshold, _ra
 from ._prdc import precision_recall_density_coverage
 from ._utils import _check_image_sets, _check_int
 
-__all__ = ["quality_report"]
+__all__ = ["quality_report", "sampler_report"]
 
 
 def quality_report(
@@ -102,3 +102,40 @@ default=None
     report["ssim_fake"] = _mean_pairwise_ssim(fake, fmt_fake, max_pairs, rng, "X_fake")
     report["memorized_fraction"] = float(np.mean(_ratios(*pixels) < threshold))
     return report
+
+
+def sampler_report(sampler, X, y, feature_extractor=None, *, n_samples=None,
+                   random_state=0, **kwargs):
+    """:func:`quality_report` for each class a fitted over-sampler generates.
+
+    Parameters
+    ----------
+    sampler : fitted GANOverSampler
+        Anything with ``generators_`` and ``sample(n_samples, y, random_state)``.
+    X, y : array-like
+        The real data the sampler was fitted on (or held-out real data).
+    feature_extractor : see :func:`quality_report`
+        E.g. a :class:`~gansampler.CNNClassifier` fitted on the real data.
+    n_samples : int, default=None
+        Synthetic images per class; None draws as many as the class has real ones.
+    random_state : int, default=0
+        Seeds the synthetic draw and the SSIM pairs.
+    **kwargs
+        Passed to :func:`quality_report` (``k``, ``image_shape``, ...).
+
+    Returns
+    -------
+    reports : dict
+        Class label to the :func:`quality_report` dict.
+    """
+    y = np.asarray(y)
+    X = np.asarray(X)
+    reports = {}
+    for label in getattr(sampler, "generators_", {}):
+        X_real = X[y == label]
+        n = n_samples or len(X_real)
+        X_fake = sampler.sample(n, label, random_state=random_state)
+        reports[label] = quality_report(
+            X_real, X_fake, feature_extractor, random_state=random_state, **kwargs
+        )
+    return reports
