@@ -67,3 +67,12 @@ def test_diff_augment_is_differentiable_and_seeded():
     assert x.grad is not None and x.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="unknown augmentations"):
         diff_augment(x, "color,zoom")
+
+
+def test_bf16_autocast_trains_finite():
+    trainer = _trainer(precision="bf16", feature_matching=1.0)
+    history = trainer.fit(torch.rand(32, 1, 8, 8) * 2 - 1, max_epochs=1)
+    assert math.isfinite(history[0]["d_loss"])
+    assert next(trainer.G.parameters()).dtype == torch.float32  # weights stay fp32
+    with pytest.raises(ValueError, match="precision"):
+        _trainer(precision="fp8")

@@ -96,6 +96,15 @@ def pre_augment(x, y, copies, seed):
     return x, (None if y is None else np.tile(y, copies + 1))
 
 
+def resolve_precision(precision, device):
+    """"auto": bf16 autocast on CUDA devices that support it, else fp32."""
+    if precision != "auto":
+        return precision
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return "bf16"
+    return "fp32"
+
+
 def train_gan(x, y, n_classes, config, seed, device, label, verbose):
     """Train one GAN on ``x`` (model-space float32 array); retry once on divergence.
 
@@ -116,6 +125,7 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose):
             label_smoothing=config["label_smoothing"],
             feature_matching=config["feature_matching"],
             diff_augment=config["diff_augment"], ema=config["ema"],
+            precision=resolve_precision(config["precision"], device),
             device=device, seed=seed + attempt, callbacks=callbacks,
         )
         x_t = torch.from_numpy(x)
@@ -219,6 +229,9 @@ class GANOverSampler(BaseImageOverSampler):
         ``fit_resample``; :meth:`sample` draws plain generator output.
     n_candidates : float, default=2.0
         Candidates per kept image when ``selection`` is set.
+    precision : {"auto", "fp32", "bf16"}, default="auto"
+        "auto" trains under bf16 autocast on CUDA GPUs that support it and in
+        fp32 on the CPU (see ``benchmarks/speed.py`` for the CPU figures).
     device : str or torch.device, default="auto"
         "auto" uses CUDA when available, else the CPU.
     n_jobs : int, default=None
@@ -277,6 +290,7 @@ class GANOverSampler(BaseImageOverSampler):
         "pre_augment": [Interval(numbers.Integral, 0, None, closed="left")],
         "selection": [StrOptions(set(SELECTIONS)), None],
         "n_candidates": [Interval(numbers.Real, 1, None, closed="left")],
+        "precision": [StrOptions({"auto", "fp32", "bf16"})],
         "device": [str, torch.device],
         "n_jobs": [numbers.Integral, None],
     }
@@ -304,6 +318,7 @@ class GANOverSampler(BaseImageOverSampler):
         pre_augment=0,
         selection=None,
         n_candidates=2.0,
+        precision="auto",
         device="auto",
         n_jobs=None,
         random_state=None,
@@ -329,6 +344,7 @@ class GANOverSampler(BaseImageOverSampler):
         self.pre_augment = pre_augment
         self.selection = selection
         self.n_candidates = n_candidates
+        self.precision = precision
         self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -348,7 +364,7 @@ class GANOverSampler(BaseImageOverSampler):
         config = {key: params[key] for key in (
             "latent_dim", "max_epochs", "batch_size", "min_steps_per_epoch", "lr", "lr_d", "loss", "width",
             "n_critic", "label_smoothing", "feature_matching", "diff_augment", "ema",
-            "pre_augment",
+            "pre_augment", "precision",
         )}
         config["architecture"] = architecture
         config["output"] = "tanh"
