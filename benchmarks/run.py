@@ -159,8 +159,16 @@ def summarize(rows, metric="balanced_accuracy"):
 
 
 def plot(rows, histories, grids, out):
-    """Metric bars with 95% CI, GAN loss curves and confusion matrices (PNG)."""
-    import matplotlib
+    """Sample grids (Pillow); metric bars with 95% CI, GAN loss curves and confusion matrices
+    (matplotlib, from the ``benchmark`` extra; skipped with a note when it is not installed)."""
+    for name, grid in grids.items():
+        grid.save(out / f"samples_{name}.png")
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed (pip install 'gansampler[benchmark]'): "
+              "skipping metric, loss and confusion plots", flush=True)
+        return
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -210,9 +218,6 @@ def plot(rows, histories, grids, out):
         fig.tight_layout()
         fig.savefig(out / f"confusion_{dataset}.png", dpi=100)
         plt.close(fig)
-
-    for name, grid in grids.items():
-        grid.save(out / f"samples_{name}.png")
 
 
 def main(argv=None):

@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import runpy
 import sys
@@ -69,6 +70,10 @@ def test_benchmark_quick(tmp_path, monkeypatch):
         assert len(r["precision_per_class"]) == 10
     summary = (out / "summary.md").read_text()
     assert "| gan |" in summary and "Wilcoxon" in summary
-    for png in ("balanced_accuracy.png", "confusion_digits.png", "losses_digits_gan.png",
-                "samples_digits_gan.png"):
-        assert (out / png).stat().st_size > 1000
+    assert (out / "samples_digits_gan.png").stat().st_size > 1000
+    plots = ("balanced_accuracy.png", "confusion_digits.png", "losses_digits_gan.png")
+    if importlib.util.find_spec("matplotlib") is None:
+        assert not any((out / png).exists() for png in plots)
+    else:
+        for png in plots:
+            assert (out / png).stat().st_size > 1000

@@ -3,16 +3,17 @@
 import copy
 import json
 import numbers
+import threading
 
 import numpy as np
 import torch
 from joblib import Parallel, delayed
-from .._images import ImageFormat
-from .._persistence import read_safetensors, to_json_value, write_safetensors
-from .._random import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._images import ImageFormat
+from .._persistence import read_safetensors, to_json_value, write_safetensors
+from .._random import check_random_state
 from ..nn import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ..training import LOSSES, GANDivergenceError, GANTrainer
 from ..training._diff_augment import check_policy
@@ -42,13 +43,18 @@ def _init_weights(module):
         torch.nn.init.zeros_(module.bias)
 
 
+_INIT_LOCK = threading.Lock()
+
+
 def build_networks(config, image_shape, n_classes, seed):
     """Generator and discriminator for ``config``, initialised from ``seed``.
 
-    Built under a forked CPU RNG so global torch state is left untouched.
+    Built under a forked CPU RNG so global torch state is left untouched; the lock
+    keeps classes trained in threads (joblib's threading or dask backends) from
+    seeding each other's initialisation.
     """
     loss = config["loss"]
-    with torch.random.fork_rng(devices=[]):
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if config["architecture"] == "mlp":
             G = MLPGenerator(

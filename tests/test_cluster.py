@@ -1,0 +1,42 @@
+"""Classes trained in threads and on a dask.distributed cluster through joblib's backends."""
+
+import numpy as np
+import pytest
+from joblib import parallel_backend
+
+from gansampler import GANOverSampler
+
+PARAMS = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, n_jobs=2)
+
+
+def _data():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (60, 8, 8)).astype(np.uint8)
+    y = np.array([0] * 30 + [1] * 15 + [2] * 15)
+    return X, y
+
+
+def test_threading_backend_gives_the_same_output():
+    X, y = _data()
+    local, _ = GANOverSampler(**PARAMS).fit_resample(X, y)
+    with parallel_backend("threading"):
+        threaded, y_res = GANOverSampler(**PARAMS).fit_resample(X, y)
+    np.testing.assert_array_equal(local, threaded)
+    assert np.bincount(y_res).tolist() == [30, 30, 30]
+
+
+def test_dask_backend_gives_the_same_output():
+    distributed = pytest.importorskip("dask.distributed")
+    X, y = _data()
+    local, _ = GANOverSampler(**PARAMS).fit_resample(X, y)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    try:
+        with distributed.Client(cluster) as client, parallel_backend("dask"):
+            with distributed.get_task_stream(client) as stream:
+                remote, y_res = GANOverSampler(**PARAMS).fit_resample(X, y)
+    finally:
+        cluster.close()
+    assert len(stream.data) >= 2  # the two minority classes ran as cluster tasks
+    np.testing.assert_array_equal(local, remote)
+    assert np.bincount(y_res).tolist() == [30, 30, 30]
