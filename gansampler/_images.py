@@ -101,6 +101,22 @@ class ImageFormat:
         X = np.clip(X, self.low, self.high).astype(self.dtype)
         return self.to_layout(X)
 
+    def to_dict(self):
+        """Plain JSON types, for saving without pickle; see :meth:`from_dict`."""
+        as_json = lambda v: np.asarray(v).tolist() if np.ndim(v) else float(v)  # noqa: E731
+        return {
+            "layout": self.layout, "image_shape": list(self.image_shape),
+            "dtype": np.dtype(self.dtype).str, "low": as_json(self.low), "high": as_json(self.high),
+        }
+
+    @classmethod
+    def from_dict(cls, info):
+        """The format :meth:`to_dict` wrote."""
+        shape = tuple(int(v) for v in info["image_shape"])
+        as_range = lambda v: np.asarray(v, dtype=np.float64) if isinstance(v, list) else v  # noqa: E731
+        return cls(info["layout"], shape, np.dtype(info["dtype"]),
+                   as_range(info["low"]), as_range(info["high"]))
+
     def to_layout(self, X):
         """Reshape ``(n, C, H, W)`` images to this format's layout."""
         n = X.shape[0]

@@ -1,6 +1,7 @@
 """CNNClassifier: a skorch classifier for image arrays in gansampler's layouts."""
 
 import contextlib
+import json
 
 import numpy as np
 import torch
@@ -11,7 +12,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
-from ._images import check_images
+from ._images import ImageFormat, check_images
+from ._persistence import read_safetensors, to_json_value, write_safetensors
 from ._random import check_random_state
 from .nn import SmallCNN
 from .over_sampling._base import resolve_device
@@ -342,3 +344,65 @@ class CNNClassifier(NeuralNetClassifier):
             for i in range(0, len(X_model), batch_size)
         ]
         return torch.cat(out).numpy()
+
+    # -- persistence ------------------------------------------------------------
+    _SAVED_PARAMS = ("image_shape", "class_weight", "max_epochs", "batch_size", "lr", "random_state")
+
+    def save(self, path):
+        """Save the fitted classifier without pickle: one safetensors file.
+
+        The network weights are safetensors tensors; the parameters listed in
+        ``_SAVED_PARAMS``, ``module__*`` options, classes and image format are JSON
+        metadata. Only the default network (``module=None``) can be rebuilt by
+        :meth:`load`; for a custom module use skorch's ``save_params`` or pickle.
+        """
+        check_is_fitted(self, "image_shape_")
+        if self.module is not None:
+            raise TypeError(
+                "CNNClassifier.save stores the default SmallCNN only; for a custom module "
+                "use skorch's save_params(f_params=..., use_safetensors=True) or pickle."
+            )
+        params = {k: to_json_value(getattr(self, k)) for k in self._SAVED_PARAMS}
+        params.update(
+            {k: to_json_value(v) for k, v in self.get_params().items() if k.startswith("module__")}
+        )
+        try:
+            json.dumps(params)
+        except TypeError as exc:
+            raise TypeError(f"CNNClassifier.save needs JSON parameters: {exc}") from exc
+        config = {
+            "format_version": 1,
+            "class": type(self).__name__,
+            "params": params,
+            "image_format": self._image_format.to_dict(),
+            "classes": to_json_value(self._classes),
+            "classes_dtype": self._classes.dtype.str,
+            "class_weight_": to_json_value(getattr(self, "class_weight_", None)),
+            "n_features_in_": int(self.n_features_in_),
+        }
+        write_safetensors(path, self.module_.state_dict(), config)
+
+    @classmethod
+    def load(cls, path, device="auto"):
+        """Load a classifier written by :meth:`save`; no code is unpickled.
+
+        Returns a fitted ``CNNClassifier`` on ``device`` whose predictions equal
+        the saved one's.
+        """
+        tensors, config = read_safetensors(path)
+        if config.get("class") != cls.__name__ or config.get("format_version") != 1:
+            raise ValueError(f"{path} does not hold a {cls.__name__} (format version 1)")
+        try:
+            clf = cls(**config["params"], device=device)
+            clf._image_format = ImageFormat.from_dict(config["image_format"])
+            clf.image_shape_ = clf._image_format.image_shape
+            clf._classes = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
+            if config["class_weight_"] is not None:
+                clf.class_weight_ = np.asarray(config["class_weight_"], dtype=np.float32)
+            clf.n_features_in_ = config["n_features_in_"]
+            with clf._on_device(), clf._seeded():  # initial weights, overwritten below
+                clf.initialize()
+                clf.module_.load_state_dict(tensors, strict=True)
+        except (KeyError, TypeError, RuntimeError) as exc:
+            raise ValueError(f"{path} is not a valid {cls.__name__} file: {exc}") from exc
+        return clf

@@ -88,3 +88,47 @@ def test_pickle_still_works(data):
     sampler.fit_resample(X, y)
     clone = pickle.loads(pickle.dumps(sampler))
     np.testing.assert_array_equal(clone.sample(4, "normal", random_state=1), sampler.sample(4, "normal", random_state=1))
+
+
+def test_classifier_save_load_predicts_the_same(tmp_path):
+    import torch
+
+    from gansampler import CNNClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (60, 8, 8)).astype(np.uint8)
+    y = np.repeat(np.array(["a", "b", "c"]), 20)
+    clf = CNNClassifier(max_epochs=2, random_state=0, class_weight="balanced",
+                        module__width=8).fit(X, y)
+    path = tmp_path / "clf.safetensors"
+    clf.save(path)
+    state = torch.get_rng_state()
+    loaded = CNNClassifier.load(path, device="cpu")
+    assert torch.equal(torch.get_rng_state(), state)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    assert loaded.classes_.tolist() == ["a", "b", "c"] and loaded.module__width == 8
+    np.testing.assert_allclose(loaded.class_weight_, clf.class_weight_)
+    with pytest.raises(ValueError, match="fitted on"):
+        loaded.predict(X[:, :4])
+    sampler = GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0)
+    sampler.fit_resample(X, np.array([0] * 40 + [1] * 20))
+    sampler.save(tmp_path / "gan.safetensors")
+    with pytest.raises(ValueError, match="does not hold a CNNClassifier"):
+        CNNClassifier.load(tmp_path / "gan.safetensors")
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(ValueError, match="not a valid gansampler file"):
+        CNNClassifier.load(path)
+
+
+def test_classifier_save_refuses_custom_module(tmp_path):
+    from gansampler import CNNClassifier
+    from gansampler.nn import SmallCNN
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(20, 1, 8, 8).astype(np.float32)
+    y = np.repeat([0, 1], 10)
+    clf = CNNClassifier(SmallCNN, module__image_shape=(1, 8, 8), module__n_classes=2,
+                        max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(TypeError, match="default SmallCNN only"):
+        clf.save(tmp_path / "clf.safetensors")

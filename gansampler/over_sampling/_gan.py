@@ -512,11 +512,7 @@ class GANOverSampler(BaseImageOverSampler):
             "class": type(self).__name__,
             "params": params,
             "network": self._config(fmt),
-            "image_format": {
-                "layout": fmt.layout, "image_shape": list(fmt.image_shape),
-                "dtype": np.dtype(fmt.dtype).str, "low": to_json_value(fmt.low),
-                "high": to_json_value(fmt.high),
-            },
+            "image_format": fmt.to_dict(),
             "classes": to_json_value(self.classes_),
             "classes_dtype": self.classes_.dtype.str,
             "labels": to_json_value(labels),
@@ -553,12 +549,7 @@ class GANOverSampler(BaseImageOverSampler):
             dtype = np.dtype(config["classes_dtype"])
             sampler.classes_ = np.asarray(config["classes"], dtype=dtype)
             labels = np.asarray(config["labels"], dtype=dtype)
-            info = config["image_format"]
-            as_range = lambda v: np.asarray(v, dtype=np.float64).reshape(info["image_shape"]) if isinstance(v, list) else v  # noqa: E731
-            fmt = ImageFormat(
-                info["layout"], tuple(info["image_shape"]), np.dtype(info["dtype"]),
-                as_range(info["low"]), as_range(info["high"]),
-            )
+            fmt = ImageFormat.from_dict(config["image_format"])
             network = config["network"]
             n_classes = len(sampler.classes_) if sampler.conditional else 0
             prefixes = ["g"] if sampler.conditional else [f"g{i}" for i in range(len(labels))]
