@@ -226,6 +226,8 @@ def main(argv=None):
                         help="digits, pneumonia, a MedMNIST .npz path or an image folder")
     parser.add_argument("--methods", nargs="+", default=None, help="subset of methods to run")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds run from this one (to extend an earlier run; merge with --from-results)")
     parser.add_argument("--out", default="benchmark_results")
     parser.add_argument("--quick", action="store_true", help="smoke run: digits, 1 seed, 2 epochs")
     parser.add_argument("--gan", action="append", default=[], metavar="KEY=VALUE",
@@ -287,7 +289,7 @@ def main(argv=None):
             label = Path(dataset).stem if dataset not in ("digits", "pneumonia") else dataset
             print(f"== {label}: train {np.bincount(y_train).tolist()}, test {np.bincount(y_test).tolist()}, "
                   f"images {image_shape}", flush=True)
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 methods = make_methods(image_shape, seed, gan_params, variants)
                 if args.methods:
                     methods = {k: v for k, v in methods.items() if k in args.methods}
@@ -303,7 +305,7 @@ def main(argv=None):
                     print(f"  seed {seed} {method:<14} bal.acc {scores['balanced_accuracy']:.3f}  "
                           f"macro-F1 {scores['macro_f1']:.3f}  ({time.perf_counter() - t0:.0f} s)", flush=True)
                     fitted = pipeline.named_steps["sampler"]
-                    if seed == 0 and hasattr(fitted, "generators_"):
+                    if seed == args.first_seed and hasattr(fitted, "generators_"):
                         histories[(label, method)] = fitted.history_
                         rows_, names = [], []
                         for c in sorted(fitted.generators_):

@@ -96,11 +96,10 @@ def reference_loop(x, steps, device):
     return images / (time.perf_counter() - start)
 
 
-def gansampler_loop(x, steps, device, G=None, D=None):
+def gansampler_loop(x, steps, device, precision="fp32"):
+    """gansampler's GANTrainer on the reference networks."""
     torch.manual_seed(0)
-    G = G or RefG()
-    D = D or RefD()
-    trainer = GANTrainer(G, D, device=device, seed=0, batch_size=64)
+    trainer = GANTrainer(RefG(), RefD(), device=device, seed=0, batch_size=64, precision=precision)
     x = x.to(device)
     n_per_epoch = x.shape[0] // 64
     epochs = max(1, steps // n_per_epoch)
@@ -172,6 +171,9 @@ def main(argv=None):
         report("train_images_per_s_reference", ref, "images/s", **env)
         report("train_images_per_s_gansampler", ours, "images/s", **env)
         report("train_speedup_vs_reference", ours / ref, "x", **env)
+        bf16 = gansampler_loop(x, args.steps, device, precision="bf16")
+        report("train_images_per_s_gansampler_bf16", bf16, "images/s", **env)
+        report("train_speedup_vs_reference_bf16", bf16 / ref, "x", **env)
         rate = matmul_rate(device)
         report("matmul_gflops", rate / 1e9, "GFLOP/s", **env)
         report("achieved_gflops_reference_arch", ours * flops / 1e9, "GFLOP/s", flops_per_image=flops, **env)
@@ -179,10 +181,11 @@ def main(argv=None):
         for shape in ((1, 28, 28), (3, 64, 64)):
             report(f"generate_images_per_s_{shape[1]}x{shape[2]}", generation_rate(shape, device), "images/s", **env)
         if not args.skip_fit and y is not None:
-            start = time.perf_counter()
-            GANOverSampler(random_state=0, device=device).fit_resample(X, y)
-            name = "fit_resample_seconds_pneumonia" + ("" if device.type == "cpu" else "_cuda")
-            report(name, time.perf_counter() - start, "s", **env)
+            suffix = "" if device.type == "cpu" else "_cuda"
+            for name, params in (("", {}), ("_early_stopping", {"early_stopping": 5})):
+                start = time.perf_counter()
+                GANOverSampler(random_state=0, device=device, **params).fit_resample(X, y)
+                report(f"fit_resample_seconds_pneumonia{name}{suffix}", time.perf_counter() - start, "s", **env)
 
     width = max(len(f["metric"]) for f in FIGURES)
     print(f"{'metric':<{width}}  {'value':>12}  unit      device")

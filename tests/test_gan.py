@@ -205,3 +205,18 @@ def test_pre_augment_trains_on_enlarged_class(tiny_images):
     assert Counter(y_res.tolist()) == {0: 40, 1: 40}
     assert not np.array_equal(plain, X_res)
     np.testing.assert_array_equal(X_res[:60], X)
+
+
+def test_early_stopping_records_quality_and_bounds_epochs(tiny_images):
+    X, y = tiny_images
+    params = dict(FAST, max_epochs=12, lr=1e-6, early_stopping=2, random_state=0)
+    sampler = GANOverSampler(**params)
+    X_res, y_res = sampler.fit_resample(X, y)
+    history = sampler.history_[1]
+    assert 3 <= len(history) < 12  # no 1% gain at this learning rate: stopped early
+    assert all(np.isfinite(row["fd"]) and row["fd"] >= 0 for row in history)
+    assert Counter(y_res.tolist()) == {0: 40, 1: 40}
+    np.testing.assert_array_equal(X_res, GANOverSampler(**params).fit_resample(X, y)[0])
+    plain = GANOverSampler(random_state=0, **FAST)
+    plain.fit_resample(X, y)
+    assert "fd" not in plain.history_[1][0]  # the signal costs time: only when asked

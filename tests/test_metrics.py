@@ -22,6 +22,7 @@ from gansampler.metrics import (
     precision_recall_density_coverage,
     quality_report,
     ssim,
+    c2st_score,
     tstr_score,
 )
 from gansampler.metrics import _utils
@@ -599,3 +600,28 @@ def test_sampler_report_per_class():
     assert report["fid"] > 0 and 0 <= report["coverage"] <= 1
     # the same call twice gives the same numbers (seeded draw)
     assert sampler_report(sampler, X, y, k=3)[1] == report
+
+
+def test_c2st_same_distribution_near_half_shifted_near_one():
+    rng = np.random.RandomState(0)
+    real = rng.randint(0, 256, (300, 6, 6)).astype(np.uint8)
+    same = rng.randint(0, 256, (200, 6, 6)).astype(np.uint8)
+    brighter = np.clip(same.astype(int) + 60, 0, 255).astype(np.uint8)
+    before = real.copy()
+    assert abs(c2st_score(real, same, random_state=0) - 0.5) < 0.12
+    assert c2st_score(real, brighter, random_state=0) > 0.9
+    assert c2st_score(real, same, random_state=1) == c2st_score(real, same, random_state=1)
+    np.testing.assert_array_equal(real, before)
+
+
+def test_c2st_with_cnn_classifier_and_errors():
+    from gansampler import CNNClassifier
+
+    rng = np.random.RandomState(0)
+    real = rng.rand(40, 1, 8, 8).astype(np.float32)
+    fake = np.zeros_like(real)
+    fake[:, :, ::2, ::2] = 1.0  # a checkerboard artifact a CNN sees at once
+    score = c2st_score(real, fake, CNNClassifier(max_epochs=5, random_state=0), random_state=0)
+    assert score > 0.9
+    with pytest.raises(ValueError, match="at least 4 images"):
+        c2st_score(real[:3], fake)

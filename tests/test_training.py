@@ -76,3 +76,47 @@ def test_bf16_autocast_trains_finite():
     assert next(trainer.G.parameters()).dtype == torch.float32  # weights stay fp32
     with pytest.raises(ValueError, match="precision"):
         _trainer(precision="fp8")
+
+
+def test_quality_monitor_is_zero_for_real_images_and_larger_for_noise():
+    from gansampler.training._loop import QualityMonitor
+
+    x = torch.rand(200, 1, 8, 8) * 2 - 1
+
+    class Replay(torch.nn.Module):  # a "generator" that returns the real images
+        def forward(self, z, y=None):
+            return x[: len(z)]
+
+    class Noise(torch.nn.Module):
+        def forward(self, z, y=None):
+            return torch.zeros(len(z), 1, 8, 8)
+
+    monitor = QualityMonitor(x, None, latent_dim=4, seed=0, n_samples=200)
+    assert monitor(Replay()) == pytest.approx(0.0, abs=1e-9)
+    assert monitor(Noise()) > 0.1
+    assert monitor(Noise()) == monitor(Noise())  # fixed noise: deterministic
+
+
+def test_early_stopping_stops_and_keeps_the_best_generator():
+    x = torch.rand(64, 1, 8, 8) * 2 - 1
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        trainer = _trainer(patience=2, lr_g=1e-6, lr_d=1e-6)  # too slow to improve
+    history = trainer.fit(x, max_epochs=30)
+    assert 3 <= len(history) < 30
+    assert all(math.isfinite(row["fd"]) for row in history)
+    best, best_epoch = math.inf, 0
+    for i, row in enumerate(history):  # the rule: a new best needs a 1% gain
+        if row["fd"] < 0.99 * best:
+            best, best_epoch = row["fd"], i
+    assert len(history) - 1 - best_epoch == 2  # stopped `patience` epochs after it
+    from gansampler.training._loop import QualityMonitor
+
+    kept = QualityMonitor(x.to(trainer.device), None, 8, trainer.seed)(trainer.sampling_generator)
+    assert kept == pytest.approx(best, rel=1e-6)  # the best epoch's generator was restored
+
+
+def test_monitor_records_fd_without_stopping():
+    trainer = _trainer(monitor=True)
+    history = trainer.fit(torch.rand(32, 1, 8, 8) * 2 - 1, max_epochs=3)
+    assert len(history) == 3 and all(row["fd"] >= 0 for row in history)

@@ -11,7 +11,8 @@ pixels, never downloaded networks.
 - Mode collapse: :func:`ssim`, :func:`mean_pairwise_ssim`,
   :func:`diversity_report`.
 - Memorization: :func:`nearest_neighbor_ratio`, :func:`find_memorized`.
-- Utility: :func:`tstr_score` (train on synthetic, test on real).
+- Utility: :func:`tstr_score` (train on synthetic, test on real) and
+  :func:`c2st_score` (can a classifier tell real from synthetic?).
 - Everything for one class at once: :func:`quality_report`.
 """
 
@@ -21,9 +22,10 @@ from ._frechet import fid, frechet_distance, frechet_distance_from_stats
 from ._memorization import find_memorized, nearest_neighbor_ratio
 from ._prdc import precision_recall_density_coverage
 from ._report import quality_report, sampler_report
-from ._tstr import tstr_score
+from ._tstr import c2st_score, tstr_score
 
 __all__ = [
+    "c2st_score",
     "diversity_report",
     "extract_features",
     "fid",

@@ -1,13 +1,14 @@
-"""Train on synthetic, test on real (TSTR)."""
+"""Utility of synthetic data for classifiers: TSTR and the classifier two-sample test."""
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import check_scoring
 
+from .._random import check_random_state
 from ._utils import _check_image_sets, _to_numpy, _to_unit
 
-__all__ = ["tstr_score"]
+__all__ = ["c2st_score", "tstr_score"]
 
 
 def _check_labels(y, n_samples, name):
@@ -98,3 +99,68 @@ def tstr_score(
     model = clone(estimator).fit(X_train, y_fake)
     scorer = check_scoring(model, scoring=scoring)
     return float(scorer(model, X_test, y_real_test))
+
+
+def c2st_score(X_real, X_fake, estimator=None, *, test_size=0.5, image_shape=None,
+               random_state=None):
+    """Classifier two-sample test: how well can a classifier tell real from synthetic?
+
+    Equal numbers of real and synthetic images (the larger set is subsampled)
+    are split into train and test halves; a classifier learns "real or
+    synthetic" on one half and its accuracy on the other is returned
+    (Lopez-Paz & Oquab, 2017). 0.5 means indistinguishable; near 1.0 means a
+    classifier can separate them, so a classifier trained on real plus synthetic
+    images can learn "synthetic" instead of the class, and the synthetic images
+    are unlikely to help it.
+
+    Parameters
+    ----------
+    X_real, X_fake : array-like or torch.Tensor
+        Images of one class, in any layout the package accepts. Not modified.
+    estimator : classifier or None, default=None
+        Cloned and fitted on the images as given, e.g.
+        ``gansampler.CNNClassifier()`` (the strongest test for images). None:
+        ``LogisticRegression(max_iter=1000)`` on the flattened images scaled to
+        ``[0, 1]``.
+    test_size : float, default=0.5
+    image_shape : tuple of int, default=None
+        ``(H, W)`` or ``(C, H, W)`` for flat 2-D inputs.
+    random_state : int, RandomState instance or None, default=None
+        Subsampling and the split.
+
+    Returns
+    -------
+    accuracy : float
+        In ``[0, 1]``; 0.5 is the ideal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler.metrics import c2st_score
+    >>> rng = np.random.default_rng(0)
+    >>> real, fake = rng.random((100, 4, 4)), rng.random((100, 4, 4)) + 1
+    >>> c2st_score(real, fake, random_state=0)
+    1.0
+    """
+    from sklearn.model_selection import train_test_split
+
+    (real, fake), fmts = _check_image_sets([X_real, X_fake], ["X_real", "X_fake"],
+                                           image_shape=image_shape)
+    rng = check_random_state(random_state)
+    n = min(real.shape[0], fake.shape[0])
+    if n < 4:
+        raise ValueError(f"c2st_score needs at least 4 images in each set, got {n}.")
+    pick_real = np.sort(rng.choice(real.shape[0], n, replace=False))
+    pick_fake = np.sort(rng.choice(fake.shape[0], n, replace=False))
+    if estimator is None:
+        estimator = LogisticRegression(max_iter=1000)
+        parts = [_to_unit(imgs, fmt).reshape(imgs.shape[0], -1) for imgs, fmt in zip((real, fake), fmts)]
+    else:
+        parts = [np.asarray(_to_numpy(X)) for X in (X_real, X_fake)]
+    X = np.concatenate([parts[0][pick_real], parts[1][pick_fake]])
+    y = np.repeat([0, 1], n)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=rng.randint(np.iinfo(np.int32).max)
+    )
+    model = clone(estimator).fit(X_train, y_train)
+    return float(np.mean(model.predict(X_test) == y_test))
