@@ -110,6 +110,59 @@ def versions():
     }
 
 
+QUALITY_KEYS = ("fid", "precision", "recall", "density", "coverage", "ssim_fake", "ssim_real",
+                "memorized_fraction", "c2st")
+
+
+def synthetic_quality(X_train, y_train, X_res, y_res, reference, image_shape, seed, clf_params):
+    """Per generated class: quality_report of the synthetic rows against the class's
+    real training images, in the feature space of ``reference`` (a CNNClassifier
+    fitted on the real training data), and a CNN classifier two-sample test."""
+    from gansampler import CNNClassifier
+    from gansampler.metrics import c2st_score, quality_report
+
+    X_new, y_new = X_res[len(X_train):], y_res[len(y_train):]
+    out = {}
+    for label in np.unique(y_new):
+        real, fake = X_train[y_train == label], X_new[y_new == label]
+        if len(fake) < 2:
+            continue
+        report = quality_report(real, fake, reference, image_shape=image_shape, random_state=seed)
+        c2st_clf = CNNClassifier(image_shape=image_shape, random_state=seed, **clf_params)
+        report["c2st"] = c2st_score(real, fake, c2st_clf, random_state=seed)
+        out[str(label)] = {k: float(report[k]) for k in QUALITY_KEYS}
+    return out
+
+
+def quality_table(rows):
+    """Markdown: synthetic-image quality per method and class (first seed only)."""
+    lines = []
+    for dataset in dict.fromkeys(r["dataset"] for r in rows if r.get("quality")):
+        subset = [r for r in rows if r["dataset"] == dataset and r.get("quality")]
+        seed = min(r["seed"] for r in subset)
+        lines += [
+            f"\n### {dataset}: synthetic images vs the real training images of their class "
+            f"(seed {seed})\n",
+            "FID, precision/recall/density/coverage in the features of a CNNClassifier fitted on the real "
+            "training data; SSIM = mean pairwise SSIM within the synthetic (real) set; memorized = "
+            "fraction of near-copies of training images; C2ST = held-out accuracy of a CNN telling "
+            "real from synthetic (0.5 = indistinguishable).\n",
+            "| method | class | FID | precision | recall | density | coverage | SSIM fake (real) "
+            "| memorized | C2ST |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in subset:
+            if r["seed"] != seed:
+                continue
+            for label, q in r["quality"].items():
+                lines.append(
+                    f"| {r['method']} | {label} | {q['fid']:.2f} | {q['precision']:.3f} | {q['recall']:.3f} "
+                    f"| {q['density']:.3f} | {q['coverage']:.3f} | {q['ssim_fake']:.3f} ({q['ssim_real']:.3f}) "
+                    f"| {q['memorized_fraction']:.3f} | {q['c2st']:.3f} |"
+                )
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def summarize(rows, metric="balanced_accuracy"):
     """Markdown table: mean +- 95% CI per method and dataset, Wilcoxon vs best baseline."""
     from scipy import stats
@@ -235,6 +288,8 @@ def main(argv=None):
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
                         help="an extra GAN method with these parameters")
     parser.add_argument("--clf-epochs", type=int, default=None)
+    parser.add_argument("--no-quality", dest="quality", action="store_false",
+                        help="skip the synthetic-image quality metrics (computed on the first seed)")
     parser.add_argument("--from-results", nargs="+", default=None, metavar="JSONL",
                         help="re-summarize earlier results.jsonl files (later rows replace "
                              "earlier ones with the same dataset, method and seed); no runs")
@@ -248,7 +303,7 @@ def main(argv=None):
         rows = list(merged.values())
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        table = summarize(rows)
+        table = summarize(rows) + quality_table(rows)
         (out / "summary.md").write_text(
             f"# Benchmark results (merged from {', '.join(args.from_results)})\n" + table
         )
@@ -293,11 +348,23 @@ def main(argv=None):
                 methods = make_methods(image_shape, seed, gan_params, variants)
                 if args.methods:
                     methods = {k: v for k, v in methods.items() if k in args.methods}
+                reference = None  # CNN on the real training data: the quality metrics' features
                 for method, (sampler, extra) in methods.items():
                     clf = CNNClassifier(image_shape=image_shape, random_state=seed, **{**clf_params, **extra})
                     t0 = time.perf_counter()
-                    scores, pipeline = evaluate_pipeline(sampler, clf, X_train, y_train, X_test, y_test)
-                    row = {"dataset": label, "method": method, "seed": seed, **scores,
+                    scores, pipeline, (X_res, y_res) = evaluate_pipeline(
+                        sampler, clf, X_train, y_train, X_test, y_test, return_resampled=True
+                    )
+                    if method == "none":
+                        reference = pipeline.named_steps["clf"]
+                    quality = None
+                    if args.quality and seed == args.first_seed and sampler is not None:
+                        if reference is None:
+                            reference = CNNClassifier(image_shape=image_shape, random_state=seed,
+                                                      **clf_params).fit(X_train, y_train)
+                        quality = synthetic_quality(X_train, y_train, X_res, y_res, reference,
+                                                    image_shape, seed, clf_params)
+                    row = {"dataset": label, "method": method, "seed": seed, **scores, "quality": quality,
                            "sampler": repr(sampler), "classifier": repr(clf), **meta}
                     rows.append(row)
                     results.write(json.dumps(row, default=str) + "\n")
@@ -312,7 +379,7 @@ def main(argv=None):
                             rows_ += [X_train[y_train == c], fitted.sample(8, c, random_state=0)]
                             names += [f"real {c}", f"{method} {c}"]
                         grids[f"{label}_{method}"] = image_grid(rows_, names, image_shape=image_shape)
-    table = summarize(rows)
+    table = summarize(rows) + quality_table(rows)
     wall = time.perf_counter() - start_all
     header = (f"# Benchmark results\n\nCommand: `python benchmarks/run.py {' '.join(argv or sys.argv[1:])}`\n"
               f"Wall time: {wall:.0f} s. Environment: {json.dumps(meta)}\n")

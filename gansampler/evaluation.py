@@ -58,7 +58,8 @@ def score_predictions(y_true, y_pred, y_proba, classes, minority_class):
     return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in scores.items()}
 
 
-def evaluate_pipeline(sampler, classifier, X_train, y_train, X_test, y_test):
+def evaluate_pipeline(sampler, classifier, X_train, y_train, X_test, y_test, *,
+                      return_resampled=False):
     """Fit ``Pipeline([("sampler", sampler), ("clf", classifier)])`` and score it.
 
     The two steps are fitted as ``Pipeline.fit`` would (the sampler's
@@ -72,6 +73,8 @@ def evaluate_pipeline(sampler, classifier, X_train, y_train, X_test, y_test):
         ``n_train_resampled``.
     pipeline : imblearn.pipeline.Pipeline
         The fitted pipeline (``sampler`` is ``"passthrough"`` when None).
+    resampled : tuple (X_res, y_res)
+        Only with ``return_resampled=True``: what the classifier was fitted on.
     """
     sampler = "passthrough" if sampler is None else clone(sampler)
     pipeline = Pipeline([("sampler", sampler), ("clf", clone(classifier))])
@@ -95,4 +98,6 @@ def evaluate_pipeline(sampler, classifier, X_train, y_train, X_test, y_test):
         fit_seconds=fit_seconds,
         n_train_resampled=int(len(y_res)),
     )
+    if return_resampled:
+        return scores, pipeline, (X_res, y_res)
     return scores, pipeline

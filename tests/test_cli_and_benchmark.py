@@ -68,8 +68,15 @@ def test_benchmark_quick(tmp_path, monkeypatch):
         assert 0 <= r["balanced_accuracy"] <= 1 and 0 <= r["roc_auc"] <= 1
         assert r["torch"] and r["seed"] == 0
         assert len(r["precision_per_class"]) == 10
+    by_method = {r["method"]: r for r in rows}
+    assert by_method["none"]["quality"] is None  # nothing synthetic to judge
+    quality = by_method["random"]["quality"]
+    assert sorted(quality, key=int) == [str(c) for c in range(1, 10)]  # the 9 over-sampled classes
+    assert all(q["memorized_fraction"] == 1.0 for q in quality.values())  # exact copies
+    for q in by_method["gan"]["quality"].values():
+        assert q["fid"] >= 0 and 0 <= q["c2st"] <= 1 and 0 <= q["coverage"] <= 1
     summary = (out / "summary.md").read_text()
-    assert "| gan |" in summary and "Wilcoxon" in summary
+    assert "| gan |" in summary and "Wilcoxon" in summary and "C2ST" in summary
     assert (out / "samples_digits_gan.png").stat().st_size > 1000
     plots = ("balanced_accuracy.png", "confusion_digits.png", "losses_digits_gan.png")
     if importlib.util.find_spec("matplotlib") is None:
