@@ -6,7 +6,7 @@ from joblib import parallel_backend
 
 from gansampler import GANOverSampler
 
-PARAMS = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, n_jobs=2)
+PARAMS = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, n_jobs=2, device="cpu")  # bit-identity: CPU
 
 
 def _data():

@@ -47,15 +47,32 @@ def test_discriminator_keeps_highest_scores(two_classes):
     np.testing.assert_allclose(chosen[:, 0, 0, 0], np.linspace(-1, 1, 20)[-5:], rtol=1e-6)
 
 
-@pytest.mark.parametrize("selection", ["discriminator", "nearest"])
+@pytest.mark.parametrize("selection", ["discriminator", "nearest", "critic"])
 def test_sampler_with_selection(selection):
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (40, 8, 8)).astype(np.uint8)
     y = np.array([0] * 30 + [1] * 10)
-    params = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, selection=selection)
+    params = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, selection=selection, device="cpu")
     a, y_res = GANOverSampler(**params).fit_resample(X, y)
     b, _ = GANOverSampler(**params).fit_resample(X, y)
     np.testing.assert_array_equal(a, b)
     assert np.bincount(y_res).tolist() == [30, 30]
     plain, _ = GANOverSampler(**{**params, "selection": None}).fit_resample(X, y)
     assert not np.array_equal(a, plain)
+
+
+def test_critic_prefers_candidates_that_look_like_the_real_class():
+    import torch
+
+    from gansampler.over_sampling._selection import critic_scores
+
+    rng = np.random.RandomState(0)
+    real = (rng.rand(64, 1, 8, 8) * 0.2 + 0.6).astype(np.float32)   # bright
+    fake = (rng.rand(64, 1, 8, 8) * 0.2 - 0.6).astype(np.float32)   # dark
+    candidates = np.concatenate([fake[:10] + 0.05, real[:10] - 0.05])
+    state = torch.get_rng_state()
+    scores = critic_scores(candidates, real, fake, seed=0, device="cpu", steps=50)
+    assert scores.shape == (20,)
+    assert scores[10:].min() > scores[:10].max()  # every real-looking one ranks first
+    np.testing.assert_array_equal(scores, critic_scores(candidates, real, fake, seed=0, device="cpu", steps=50))
+    assert torch.equal(state, torch.get_rng_state())

@@ -4,6 +4,7 @@ import copy
 import json
 import numbers
 import threading
+from functools import partial
 
 import numpy as np
 import torch
@@ -19,7 +20,7 @@ from ..training import LOSSES, GANDivergenceError, GANTrainer
 from ..training._diff_augment import check_policy
 from ._augment import transform_batch
 from ._base import BaseImageOverSampler, resolve_device
-from ._selection import SELECTIONS, select
+from ._selection import SELECTIONS, critic_scores, select
 from ..training._progress import progress_callback
 
 __all__ = ["GANOverSampler", "GANTrainingError"]
@@ -103,12 +104,10 @@ def pre_augment(x, y, copies, seed):
 
 
 def resolve_precision(precision, device):
-    """"auto": bf16 autocast on CUDA devices that support it, else fp32."""
-    if precision != "auto":
-        return precision
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return "bf16"
-    return "fp32"
+    """"auto" is fp32: bf16 autocast measured slower on CUDA for these small,
+    launch-bound networks, and on CPU, though 1.5x faster, oneDNN's bf16 kernels
+    are not bit-reproducible when classes train in threads (``benchmarks/speed.py``)."""
+    return "fp32" if precision == "auto" else precision
 
 
 def train_gan(x, y, n_classes, config, seed, device, label, verbose):
@@ -226,11 +225,13 @@ class GANOverSampler(BaseImageOverSampler):
         trained on its class plus this many randomly augmented copies of it
         (:class:`AugmentationOverSampler`'s default transforms). The synthetic
         rows still all come from the generator.
-    selection : {"discriminator", "nearest"} or None, default=None
+    selection : {"discriminator", "nearest", "critic"} or None, default=None
         Generate ``n_candidates`` times the images needed and keep the best:
-        by the trained discriminator's score, or by the margin between the
+        by the trained discriminator's score, by the margin between the
         distance to the nearest real image of another class and to the nearest
-        of the target class. Candidates that are near-copies of a training image
+        of the target class, or by a fresh small CNN trained to tell the class's
+        real images from other generator output ("critic": keeps the images a
+        classifier finds hardest to tell from real ones). Candidates that are near-copies of a training image
         (nearest-neighbour ratio below 1/3, see
         :func:`gansampler.metrics.find_memorized`) are dropped first. Applies to
         ``fit_resample``; :meth:`sample` draws plain generator output.
@@ -244,8 +245,11 @@ class GANOverSampler(BaseImageOverSampler):
         it has not improved by 1% for this many epochs, and the generator of the
         best epoch is kept. ``max_epochs`` stays the upper bound.
     precision : {"auto", "fp32", "bf16"}, default="auto"
-        "auto" trains under bf16 autocast on CUDA GPUs that support it and in
-        fp32 on the CPU (see ``benchmarks/speed.py`` for the CPU figures).
+        "auto" is fp32. "bf16" runs the forward passes under bf16 autocast:
+        about 1.5x faster on CPUs with bf16 instructions (AVX512-BF16, AMX),
+        but not bit-reproducible when classes train in threads (joblib's
+        threading or dask backends); on CUDA it measured slower for these
+        small networks (see ``benchmarks/speed.py``).
     device : str or torch.device, default="auto"
         "auto" uses CUDA when available, else the CPU.
     n_jobs : int, default=None
@@ -436,10 +440,18 @@ class GANOverSampler(BaseImageOverSampler):
                 generate(self.generators_[label], n_candidates, seed, self.device_)
             ))
             index = int(np.searchsorted(self.classes_, label))
+            x_class = x[y == label]
+            critic = None
+            if self.selection == "critic":  # trained on a draw independent of the candidates
+                x_fake = np.concatenate(list(generate(
+                    self.generators_[label], min(max(len(x_class), 256), 2048), seed + 1, self.device_
+                )))
+                critic = partial(critic_scores, x_real=x_class, x_fake=x_fake, seed=seed,
+                                 device=self.device_)
             new[label] = [select(
-                candidates, n, self.selection, x_class=x[y == label],
+                candidates, n, self.selection, x_class=x_class,
                 x_other=x[y != label], discriminator=discriminators[label],
-                class_index=index if self.conditional else None,
+                class_index=index if self.conditional else None, critic=critic,
             )]
         return new
 

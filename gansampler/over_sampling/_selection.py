@@ -6,7 +6,13 @@ Criteria score candidates in the model's ``[-1, 1]`` space:
 - ``"discriminator"``: the trained discriminator's logit (how real it looks);
 - ``"nearest"``: distance to the nearest real image of *another* class over the
   distance to the nearest real image of the *target* class (how clearly it
-  belongs to its class, a 1-nearest-neighbour margin in pixel space).
+  belongs to its class, a 1-nearest-neighbour margin in pixel space);
+- ``"critic"``: the logit of a fresh small CNN (:class:`gansampler.nn.SmallCNN`)
+  trained to tell the class's real images from an independent draw of the
+  generator. Unlike the GAN's own discriminator, which was trained against
+  earlier generators, it judges the final one, as a downstream classifier
+  would: keeping what it finds most real removes the images a classifier could
+  learn to recognise as synthetic.
 
 Candidates closer to a training image than ``memorization_threshold`` times the
 typical real-to-real nearest-neighbour distance are dropped first (see
@@ -18,10 +24,11 @@ import torch
 
 from ..metrics import nearest_neighbor_ratio
 from ..metrics._utils import _distance_chunks
+from ..nn import SmallCNN
 
 __all__ = ["SELECTIONS", "select"]
 
-SELECTIONS = ("discriminator", "nearest")
+SELECTIONS = ("discriminator", "nearest", "critic")
 
 
 def _nearest(A, B):
@@ -29,6 +36,39 @@ def _nearest(A, B):
     for start, stop, D in _distance_chunks(A, B):
         out[start:stop] = D.min(axis=1)
     return out
+
+
+def critic_scores(candidates, x_real, x_fake, seed, device, steps=300, batch_size=64):
+    """Logit "real" of a SmallCNN trained for ``steps`` balanced batches to tell
+    ``x_real`` from ``x_fake`` (model space), evaluated on ``candidates``.
+
+    Weights, batches and dropout draw from ``seed`` under a forked RNG, so the
+    global torch state is untouched and a seed gives the same scores on CPU.
+    """
+    device = torch.device(device)
+    devices = [device] if device.type == "cuda" else []
+    real = torch.from_numpy(x_real).to(device)
+    fake = torch.from_numpy(x_fake).to(device)
+    half = batch_size // 2
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        net = SmallCNN(tuple(x_real.shape[1:]), 1).to(device)
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+        target = torch.cat([torch.ones(half), torch.zeros(half)]).to(device)
+        for _ in range(steps):
+            i = torch.randint(len(real), (half,), device=device)
+            j = torch.randint(len(fake), (half,), device=device)
+            logits = net(torch.cat([real[i], fake[j]])).squeeze(1)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    net.eval()
+    with torch.no_grad():
+        x = torch.from_numpy(candidates)
+        return torch.cat([
+            net(x[k : k + 1024].to(device)).squeeze(1).double().cpu() for k in range(0, len(x), 1024)
+        ]).numpy()
 
 
 def _scores(candidates, criterion, discriminator, x_class, x_other, class_index):
@@ -48,14 +88,20 @@ def _scores(candidates, criterion, discriminator, x_class, x_other, class_index)
 
 
 def select(candidates, n_samples, criterion, *, x_class, x_other, discriminator=None,
-           class_index=None, memorization_threshold=1 / 3):
+           class_index=None, critic=None, memorization_threshold=1 / 3):
     """The ``n_samples`` best rows of ``candidates`` (model space), near-copies last.
+
+    ``critic`` is a callable ``candidates -> scores`` for the "critic" criterion
+    (see :func:`critic_scores`).
 
     Returns
     -------
     chosen : ndarray of shape (n_samples, C, H, W)
     """
-    scores = _scores(candidates, criterion, discriminator, x_class, x_other, class_index)
+    if criterion == "critic":
+        scores = critic(candidates)
+    else:
+        scores = _scores(candidates, criterion, discriminator, x_class, x_other, class_index)
     if memorization_threshold:
         ratios = nearest_neighbor_ratio(
             (x_class + 1) / 2, (candidates + 1) / 2, image_shape=None

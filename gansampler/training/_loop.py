@@ -146,16 +146,14 @@ class GANTrainer:
             x = diff_augment(x, ",".join(self.policy), self.rng)
         return self.D(x, y, return_features=return_features)
 
-    def d_step(self, x_real, y):
-        self.G.requires_grad_(False)
+    def d_step(self, x_real, x_fake, y):
+        """One discriminator update on a real batch and (detached) fakes."""
         self.D.requires_grad_(True)
         with self.autocast():
-            with torch.no_grad():
-                x_fake = self.G(self.noise(x_real.shape[0]), y)
             logits_real = self.discriminate(x_real, y).float()
-            logits_fake = self.discriminate(x_fake, y).float()
+            logits_fake = self.discriminate(x_fake.detach(), y).float()
             loss = self.loss.d_loss(logits_real, logits_fake)
-        penalty = self.loss.penalty(self.D, x_real, x_fake.float(), y)
+        penalty = self.loss.penalty(self.D, x_real, x_fake.detach().float(), y)
         total = loss if penalty is None else loss + penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
@@ -163,11 +161,11 @@ class GANTrainer:
         self.loss.after_d_step(self.D)
         return loss.detach(), logits_real.detach(), logits_fake.detach()
 
-    def g_step(self, x_real, y):
-        self.G.requires_grad_(True)
+    def g_step(self, x_real, x_fake, y):
+        """One generator update through the fakes of the last D step (their graph
+        is kept), as the standard DCGAN loop does: one G forward per step, not two."""
         self.D.requires_grad_(False)
         with self.autocast():
-            x_fake = self.G(self.noise(x_real.shape[0]), y)
             if self.feature_matching:
                 logits_fake, h_fake = self.discriminate(x_fake, y, return_features=True)
                 with torch.no_grad():
@@ -183,6 +181,11 @@ class GANTrainer:
             self.update_ema()
         return loss.detach()
 
+    def fake(self, n, y, grad):
+        """``n`` generated images; with ``grad`` the graph through G is kept."""
+        with self.autocast(), torch.set_grad_enabled(grad):
+            return self.G(self.noise(n), y)
+
     @torch.no_grad()
     def update_ema(self):
         for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
@@ -191,10 +194,12 @@ class GANTrainer:
             b_ema.copy_(b)
 
     def train_step(self, batches):
-        """``n_critic`` D steps, one per batch, then one G step on the last."""
-        for x_real, y in batches:
-            d_loss, logits_real, logits_fake = self.d_step(x_real, y)
-        g_loss = self.g_step(x_real, y)
+        """``n_critic`` D steps, one per batch, then one G step on the last
+        batch's fakes."""
+        for i, (x_real, y) in enumerate(batches):
+            x_fake = self.fake(x_real.shape[0], y, grad=i == len(batches) - 1)
+            d_loss, logits_real, logits_fake = self.d_step(x_real, x_fake, y)
+        g_loss = self.g_step(x_real, x_fake, y)
         return torch.stack(
             [
                 d_loss,
