@@ -87,7 +87,7 @@ def test_fitted_attributes_and_sample(tiny_images):
     sampler.fit_resample(X, y)
     assert sampler.sampling_strategy_ == {1: 20}
     assert sampler.image_shape_ == (1, 8, 8)
-    assert sampler.device_ == torch.device("cpu")
+    assert sampler.device_ == torch.device("cuda" if torch.cuda.is_available() else "cpu")  # "auto"
     assert set(sampler.generators_) == {1}
     assert all(p.device.type == "cpu" for p in sampler.generators_[1].parameters())
     history = sampler.history_[1]

@@ -98,8 +98,8 @@ def test_classifier_save_load_predicts_the_same(tmp_path):
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (60, 8, 8)).astype(np.uint8)
     y = np.repeat(np.array(["a", "b", "c"]), 20)
-    clf = CNNClassifier(max_epochs=2, random_state=0, class_weight="balanced",
-                        module__width=8).fit(X, y)
+    clf = CNNClassifier(max_epochs=2, random_state=0, class_weight="balanced",  # bit-identity: CPU
+                        module__width=8, device="cpu").fit(X, y)
     path = tmp_path / "clf.safetensors"
     clf.save(path)
     state = torch.get_rng_state()
