@@ -221,3 +221,17 @@ def test_early_stopping_records_quality_and_bounds_epochs(tiny_images):
     plain = GANOverSampler(random_state=0, **FAST)
     plain.fit_resample(X, y)
     assert "fd" not in plain.history_[1][0]  # the signal costs time: only when asked
+
+
+@pytest.mark.parametrize("architecture", ["dcgan", "resize-conv", "mlp"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_every_architecture_gray_and_rgb(architecture, channels):
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, channels, 8, 8).astype(np.float32)
+    y = np.array([0] * 30 + [1] * 10)
+    sampler = GANOverSampler(architecture=architecture, random_state=0, **FAST)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert X_res.shape == (60, channels, 8, 8) and X_res.dtype == np.float32
+    assert np.isfinite(X_res).all() and X_res.min() >= 0 and X_res.max() <= 1
+    assert np.bincount(y_res).tolist() == [30, 30]
+    assert all(np.isfinite(row["g_loss"]) for row in sampler.history_[1])

@@ -23,6 +23,20 @@ def test_dcgan_any_size(shape):
     assert SmallCNN(shape, 4, width=4)(x).shape == (3, 4)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_resize_conv_generator_any_size(shape):
+    G = DCGANGenerator(16, shape, width=8, upsample="nearest")
+    x = G(torch.randn(3, 16))
+    assert x.shape == (3, *shape) and x.min() >= -1 and x.max() <= 1
+    kinds = {type(m).__name__ for m in G.modules()}
+    assert "ConvTranspose2d" not in kinds and "Upsample" in kinds
+
+
+def test_generator_rejects_unknown_upsampling():
+    with pytest.raises(ValueError, match="upsample must be"):
+        DCGANGenerator(16, (1, 8, 8), upsample="bilinear")
+
+
 def test_28x28_needs_no_crop():
     G = DCGANGenerator(16, (1, 28, 28), width=8)
     assert G.s0 == (7, 7)  # 7 -> 14 -> 28

@@ -47,9 +47,14 @@ class DCGANGenerator(nn.Module):
         Channels of the last hidden stage; earlier stages have up to 8x more.
     n_classes : int, default=0
         Build a class-conditional generator when positive.
+    upsample : {"transposed", "nearest"}, default="transposed"
+        How each stage doubles the map: a stride-2 4x4 transposed convolution
+        (DCGAN), or nearest-neighbour upsampling followed by a 3x3 convolution
+        ("resize-convolution", Odena et al. 2016), which cannot produce the
+        checkerboard pattern of uneven transposed-convolution overlap.
     """
 
-    def __init__(self, latent_dim, image_shape, width=64, n_classes=0):
+    def __init__(self, latent_dim, image_shape, width=64, n_classes=0, upsample="transposed"):
         super().__init__()
         channels, height, width_px = image_shape
         self.image_shape = tuple(image_shape)
@@ -67,18 +72,19 @@ class DCGANGenerator(nn.Module):
             nn.BatchNorm1d(c0 * self.s0[0] * self.s0[1]),
             nn.ReLU(inplace=True),
         )
+        if upsample not in ("transposed", "nearest"):
+            raise ValueError(f"upsample must be 'transposed' or 'nearest', got {upsample!r}")
+
+        def double(c_in, c_out, bias):
+            if upsample == "transposed":
+                return [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, bias=bias)]
+            return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, padding=1, bias=bias)]
+
         layers = []
         for stage in range(k - 1):
             c_in, c_out = _channels(width, stage, k), _channels(width, stage + 1, k)
-            layers += [
-                nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, bias=False),
-                nn.BatchNorm2d(c_out),
-                nn.ReLU(inplace=True),
-            ]
-        layers += [
-            nn.ConvTranspose2d(_channels(width, k - 1, k), channels, 4, 2, 1),
-            nn.Tanh(),
-        ]
+            layers += [*double(c_in, c_out, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+        layers += [*double(_channels(width, k - 1, k), channels, bias=True), nn.Tanh()]
         self.upsample = nn.Sequential(*layers)
         self.c0 = c0
 

@@ -70,6 +70,7 @@ def build_networks(config, image_shape, n_classes, seed):
             G = DCGANGenerator(
                 config["latent_dim"], image_shape, width=config["width"],
                 n_classes=n_classes,
+                upsample="nearest" if config["architecture"] == "resize-conv" else "transposed",
             )
             D = DCGANDiscriminator(
                 image_shape, width=config["width"], n_classes=n_classes,
@@ -201,8 +202,11 @@ class GANOverSampler(BaseImageOverSampler):
         Adam learning rate of the generator (and of the discriminator unless
         ``lr_d`` is given); Adam betas are (0.5, 0.999) as in DCGAN.
     loss : {"bce", "lsgan", "hinge", "wgan", "wgan-gp"}, default="bce"
-    architecture : {"auto", "dcgan", "mlp"}, default="auto"
+    architecture : {"auto", "dcgan", "resize-conv", "mlp"}, default="auto"
         "auto" is "dcgan" for images and "mlp" for tabular rows.
+        "resize-conv" is the DCGAN with each transposed convolution of the
+        generator replaced by nearest upsampling and a 3x3 convolution (no
+        checkerboard artifacts).
     width : int, default=32
         Channel width of the networks (the DCGAN paper uses 64).
     conditional : bool, default=False
@@ -297,7 +301,7 @@ class GANOverSampler(BaseImageOverSampler):
         "min_steps_per_epoch": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "loss": [StrOptions(set(LOSSES))],
-        "architecture": [StrOptions({"auto", "dcgan", "mlp"})],
+        "architecture": [StrOptions({"auto", "dcgan", "resize-conv", "mlp"})],
         "width": [Interval(numbers.Integral, 1, None, closed="left")],
         "conditional": ["boolean"],
         "lr_d": [Interval(numbers.Real, 0, None, closed="neither"), None],
@@ -377,9 +381,9 @@ class GANOverSampler(BaseImageOverSampler):
         architecture = self.architecture
         if architecture == "auto":
             architecture = "dcgan" if fmt.is_image else "mlp"
-        if architecture == "dcgan" and min(fmt.image_shape[1:]) < 4:
+        if architecture != "mlp" and min(fmt.image_shape[1:]) < 4:
             raise ValueError(
-                f"architecture='dcgan' needs images of at least 4x4 pixels, got "
+                f"architecture={architecture!r} needs images of at least 4x4 pixels, got "
                 f"image_shape={fmt.image_shape}; use architecture='mlp'."
             )
         params = self.get_params()
