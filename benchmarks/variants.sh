@@ -18,12 +18,15 @@ VARIANTS=(
   "critic:selection=critic;n_candidates=4" "critic-da:$DA;selection=critic;n_candidates=4"
   "da-near:$DA;selection=nearest" "da-seld:$DA;selection=discriminator"
   "pre-da:pre_augment=2;max_epochs=20;min_steps_per_epoch=30;$DA"
+  "resize:architecture=resize-conv" "resize-critic:architecture=resize-conv;selection=critic;n_candidates=4"
+  "resize-fm-ls:architecture=resize-conv;feature_matching=1.0;label_smoothing=0.1" "w64:width=64"
 )
 ARGS=()
 for v in "${VARIANTS[@]}"; do ARGS+=(--variant "$v"); done
 GROUPS_PNEUMONIA=("none class_weight random smote augment" "gan" "augment+gan" "da hinge-da" "cond-hinge-da"
-                  "lsgan-da wgan-gp" "critic critic-da" "da-near da-seld pre-da" "wgan fm-ls mlp")
-GROUPS_DIGITS=("none class_weight random smote augment" "gan" "augment+gan" "cond-hinge-da critic" "da")
+                  "lsgan-da wgan-gp" "critic critic-da" "da-near da-seld pre-da" "wgan fm-ls mlp"
+                  "resize" "resize-critic" "w64" "resize-fm-ls")
+GROUPS_DIGITS=("none class_weight random smote augment" "gan" "augment+gan" "cond-hinge-da critic" "da" "resize")
 i=0
 for group in "${GROUPS_PNEUMONIA[@]}"; do
   i=$((i + 1))
