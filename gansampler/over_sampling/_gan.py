@@ -235,8 +235,8 @@ class GANOverSampler(BaseImageOverSampler):
         distance to the nearest real image of another class and to the nearest
         of the target class, or by a fresh small CNN trained to tell the class's
         real images from other generator output ("critic": keeps the images a
-        classifier finds hardest to tell from real ones). Candidates that are near-copies of a training image
-        (nearest-neighbour ratio below 1/3, see
+        classifier finds hardest to tell from real ones). Candidates that are
+        near-copies of a training image (nearest-neighbour ratio below 1/3, see
         :func:`gansampler.metrics.find_memorized`) are dropped first. Applies to
         ``fit_resample``; :meth:`sample` draws plain generator output.
     n_candidates : float, default=2.0

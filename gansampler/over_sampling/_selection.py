@@ -11,8 +11,8 @@ Criteria score candidates in the model's ``[-1, 1]`` space:
   trained to tell the class's real images from an independent draw of the
   generator. Unlike the GAN's own discriminator, which was trained against
   earlier generators, it judges the final one, as a downstream classifier
-  would: keeping what it finds most real removes the images a classifier could
-  learn to recognise as synthetic.
+  would, and the images it finds most real are kept (on PneumoniaMNIST this
+  lowered a fresh CNN's real-vs-synthetic accuracy only from 0.99 to 0.96).
 
 Candidates closer to a training image than ``memorization_threshold`` times the
 typical real-to-real nearest-neighbour distance are dropped first (see
@@ -26,7 +26,7 @@ from ..metrics import nearest_neighbor_ratio
 from ..metrics._utils import _distance_chunks
 from ..nn import SmallCNN
 
-__all__ = ["SELECTIONS", "select"]
+__all__ = ["SELECTIONS", "critic_scores", "select"]
 
 SELECTIONS = ("discriminator", "nearest", "critic")
 
