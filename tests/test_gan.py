@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from gansampler import GANOverSampler
+from gansampler.over_sampling._base import resolve_device
 
 FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16)
 
@@ -87,7 +88,7 @@ def test_fitted_attributes_and_sample(tiny_images):
     sampler.fit_resample(X, y)
     assert sampler.sampling_strategy_ == {1: 20}
     assert sampler.image_shape_ == (1, 8, 8)
-    assert sampler.device_ == torch.device("cuda" if torch.cuda.is_available() else "cpu")  # "auto"
+    assert sampler.device_ == resolve_device("auto")
     assert set(sampler.generators_) == {1}
     assert all(p.device.type == "cpu" for p in sampler.generators_[1].parameters())
     history = sampler.history_[1]

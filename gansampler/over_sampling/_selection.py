@@ -64,23 +64,25 @@ def critic_scores(candidates, x_real, x_fake, seed, device, steps=300, batch_siz
             loss.backward()
             optimizer.step()
     net.eval()
-    with torch.no_grad():
-        x = torch.from_numpy(candidates)
-        return torch.cat([
-            net(x[k : k + 1024].to(device)).squeeze(1).double().cpu() for k in range(0, len(x), 1024)
-        ]).numpy()
+    return _logits(lambda x, _: net(x).squeeze(1), candidates, device=device)
+
+
+@torch.no_grad()
+def _logits(model, candidates, class_index=None, device="cpu", chunk=1024):
+    """``model(x, y)`` (in eval mode) over ``candidates`` in chunks, as a float64 array."""
+    x = torch.from_numpy(candidates)
+    y = None if class_index is None else torch.full((len(x),), class_index)
+    return torch.cat([
+        model(x[k : k + chunk].to(device), None if y is None else y[k : k + chunk].to(device))
+        .double().cpu()
+        for k in range(0, len(x), chunk)
+    ]).numpy()
 
 
 def _scores(candidates, criterion, discriminator, x_class, x_other, class_index):
     if criterion == "discriminator":
         discriminator.eval()
-        with torch.no_grad():
-            x = torch.from_numpy(candidates)
-            y = None if class_index is None else torch.full((len(x),), class_index)
-            return torch.cat([
-                discriminator(x[i : i + 1024], None if y is None else y[i : i + 1024])
-                for i in range(0, len(x), 1024)
-            ]).double().numpy()
+        return _logits(discriminator, candidates, class_index)
     flat = candidates.reshape(len(candidates), -1).astype(np.float64)
     d_same = _nearest(flat, x_class.reshape(len(x_class), -1).astype(np.float64))
     d_other = _nearest(flat, x_other.reshape(len(x_other), -1).astype(np.float64))
