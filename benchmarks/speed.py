@@ -20,7 +20,7 @@ from torch import nn
 from gansampler import GANOverSampler
 from gansampler.datasets import load_medmnist
 from gansampler.nn import DCGANGenerator
-from gansampler.over_sampling._gan import generate
+from gansampler.over_sampling._gan import generate, resolve_precision
 from gansampler.training import GANTrainer
 
 PNEUMONIA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pneumoniamnist.npz"
@@ -182,10 +182,15 @@ def main(argv=None):
             report(f"generate_images_per_s_{shape[1]}x{shape[2]}", generation_rate(shape, device), "images/s", **env)
         if not args.skip_fit and y is not None:
             suffix = "" if device.type == "cpu" else "_cuda"
-            for name, params in (("", {}), ("_early_stopping", {"early_stopping": 5})):
+            auto = resolve_precision("auto", device, X.shape[1:])
+            runs = [("", {}), ("_early_stopping", {"early_stopping": 5})]
+            if auto != "fp32":
+                runs.append(("_fp32", {"precision": "fp32"}))
+            for name, params in runs:
                 start = time.perf_counter()
                 GANOverSampler(random_state=0, device=device, **params).fit_resample(X, y)
-                report(f"fit_resample_seconds_pneumonia{name}{suffix}", time.perf_counter() - start, "s", **env)
+                report(f"fit_resample_seconds_pneumonia{name}{suffix}", time.perf_counter() - start, "s",
+                       precision=params.get("precision", auto), **env)
 
     width = max(len(f["metric"]) for f in FIGURES)
     print(f"{'metric':<{width}}  {'value':>12}  unit      device")

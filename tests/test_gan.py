@@ -8,6 +8,7 @@ import torch
 
 from gansampler import GANOverSampler
 from gansampler.over_sampling._base import resolve_device
+from gansampler.over_sampling._gan import resolve_precision
 
 FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16)
 
@@ -180,12 +181,41 @@ def test_verbose_shows_progress(tiny_images, capsys):
 
 
 def test_n_jobs_gives_same_output():
+    # joblib's workers run fewer threads each; fp32 kernels gave the same bits,
+    # bf16 ones round differently with another thread count (README: Reproducibility)
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, size=(60, 8, 8)).astype(np.uint8)
     y = np.array([0] * 30 + [1] * 15 + [2] * 15)
-    a, _ = GANOverSampler(random_state=0, n_jobs=1, device="cpu", **FAST).fit_resample(X, y)
-    b, _ = GANOverSampler(random_state=0, n_jobs=2, device="cpu", **FAST).fit_resample(X, y)
+    params = dict(FAST, random_state=0, device="cpu", precision="fp32")
+    a, _ = GANOverSampler(n_jobs=1, **params).fit_resample(X, y)
+    b, _ = GANOverSampler(n_jobs=2, **params).fit_resample(X, y)
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_same_seed_same_output_in_each_precision(tiny_images, precision):
+    X, y = tiny_images
+    params = dict(FAST, random_state=5, device="cpu", precision=precision)
+    a, _ = GANOverSampler(**params).fit_resample(X, y)
+    b, _ = GANOverSampler(**params).fit_resample(X, y)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_auto_precision_is_bf16_only_where_measured_faster(monkeypatch):
+    from gansampler.over_sampling import _gan
+
+    big, small = (1, 28, 28), (1, 8, 8)
+    assert resolve_precision("fp32", "cpu", big) == "fp32"
+    assert resolve_precision("bf16", "cuda", small) == "bf16"
+    assert resolve_precision("auto", "cuda", big) == "fp32"  # slower on CUDA for these networks
+    monkeypatch.setattr(_gan, "cpu_has_bf16", lambda: True)
+    assert resolve_precision("auto", "cpu", big) == "bf16"
+    assert resolve_precision("auto", torch.device("cpu"), (3, 64, 64)) == "bf16"
+    assert resolve_precision("auto", "cpu", small) == "fp32"  # slower at 8x8 (digits)
+    assert resolve_precision("auto", "cpu", big, "mlp") == "fp32"
+    assert resolve_precision("auto", "cpu", (784,)) == "fp32"  # tabular rows
+    monkeypatch.setattr(_gan, "cpu_has_bf16", lambda: False)
+    assert resolve_precision("auto", "cpu", big) == "fp32"
 
 
 def test_pneumonia_counts_dtype_layout(pneumonia_path):

@@ -104,11 +104,34 @@ def pre_augment(x, y, copies, seed):
     return x, (None if y is None else np.tile(y, copies + 1))
 
 
-def resolve_precision(precision, device):
-    """"auto" is fp32: bf16 autocast measured slower on CUDA for these small,
-    launch-bound networks, and on CPU, though 1.5x faster, oneDNN's bf16 kernels
-    are not bit-reproducible when classes train in threads (``benchmarks/speed.py``)."""
-    return "fp32" if precision == "auto" else precision
+def cpu_has_bf16():
+    """Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX); False
+    where torch cannot tell (the probes are private and renamed across versions)."""
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported", "_is_cpu_support_avx512bf16")
+    for name in probes:
+        probe = getattr(torch.cpu, name, None)
+        try:
+            if probe is not None and probe():
+                return True
+        except Exception:  # pragma: no cover - a probe that fails means "cannot tell"
+            continue
+    return False
+
+
+def resolve_precision(precision, device, image_shape=None, architecture="dcgan"):
+    """"auto" is bf16 for convolutional GANs on images of at least 28x28 on CPUs
+    with native bf16: about 1.3x faster at 28x28 with the same benchmark quality
+    (``benchmarks/speed.py``). Elsewhere fp32: at 8x8 and for MLPs the networks
+    are too small for bf16 to pay for its casts (slower on digits), on CUDA bf16
+    measured slower for these launch-bound networks, and CPUs without bf16
+    instructions emulate it."""
+    if precision != "auto":
+        return precision
+    large_images = (
+        image_shape is not None and len(image_shape) == 3 and min(image_shape[1:]) >= 28
+    )
+    cpu_bf16 = torch.device(device).type == "cpu" and cpu_has_bf16()
+    return "bf16" if cpu_bf16 and large_images and architecture != "mlp" else "fp32"
 
 
 def train_gan(x, y, n_classes, config, seed, device, label, verbose):
@@ -131,7 +154,8 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose):
             label_smoothing=config["label_smoothing"],
             feature_matching=config["feature_matching"],
             diff_augment=config["diff_augment"], ema=config["ema"],
-            precision=resolve_precision(config["precision"], device),
+            precision=resolve_precision(config["precision"], device, x.shape[1:],
+                                        config["architecture"]),
             device=device, seed=seed + attempt, patience=config.get("early_stopping"),
             callbacks=callbacks,
         )
@@ -249,18 +273,21 @@ class GANOverSampler(BaseImageOverSampler):
         it has not improved by 1% for this many epochs, and the generator of the
         best epoch is kept. ``max_epochs`` stays the upper bound.
     precision : {"auto", "fp32", "bf16"}, default="auto"
-        "auto" is fp32. "bf16" runs the forward passes under bf16 autocast:
-        about 1.5x faster on CPUs with bf16 instructions (AVX512-BF16, AMX),
-        but not bit-reproducible when classes train in threads (joblib's
-        threading or dask backends); on CUDA it measured slower for these
-        small networks (see ``benchmarks/speed.py``).
+        "bf16" runs the forward passes under bf16 autocast (weights,
+        optimizer state and losses stay fp32). "auto" is bf16 on CPUs with
+        bf16 instructions (AVX512-BF16, AMX), where it trained the default
+        networks about 1.3x faster with the same benchmark quality, and fp32
+        elsewhere (on CUDA bf16 measured slower for these small networks; see
+        ``benchmarks/speed.py``). bf16 results depend on the number of CPU
+        threads: pass "fp32" for the same bits whatever ``n_jobs`` or the
+        joblib backend.
     device : str or torch.device, default="auto"
         "auto" uses CUDA when available, else the CPU.
     n_jobs : int, default=None
         Classes trained in parallel with joblib (-1: all cores).
     random_state : int, RandomState instance or None, default=None
         The only source of randomness; an integer gives bit-identical output
-        on CPU.
+        on the same CPU with the same number of threads.
     verbose : int, default=0
         1 shows a progress bar per class with live losses.
 
