@@ -120,8 +120,8 @@ def cpu_has_bf16():
 
 def resolve_precision(precision, device, image_shape=None, architecture="dcgan"):
     """"auto" is bf16 for convolutional GANs on images of at least 28x28 on CPUs
-    with native bf16: about 1.3x faster at 28x28 with the same benchmark quality
-    (``benchmarks/speed.py``). Elsewhere fp32: at 8x8 and for MLPs the networks
+    with native bf16: about 1.2-1.3x faster epochs at 28x28 with the same
+    benchmark quality (``benchmarks/speed.py``). Elsewhere fp32: at 8x8 and for MLPs the networks
     are too small for bf16 to pay for its casts (slower on digits), on CUDA bf16
     measured slower for these launch-bound networks, and CPUs without bf16
     instructions emulate it."""
@@ -274,10 +274,11 @@ class GANOverSampler(BaseImageOverSampler):
         best epoch is kept. ``max_epochs`` stays the upper bound.
     precision : {"auto", "fp32", "bf16"}, default="auto"
         "bf16" runs the forward passes under bf16 autocast (weights,
-        optimizer state and losses stay fp32). "auto" is bf16 on CPUs with
-        bf16 instructions (AVX512-BF16, AMX), where it trained the default
-        networks about 1.3x faster with the same benchmark quality, and fp32
-        elsewhere (on CUDA bf16 measured slower for these small networks; see
+        optimizer state and losses stay fp32). "auto" is bf16 for
+        convolutional GANs on images of 28x28 and larger on CPUs with bf16
+        instructions (AVX512-BF16, AMX), where it trained the default networks
+        about 1.2-1.3x faster with the same benchmark quality, and fp32
+        elsewhere (slower at 8x8 and on CUDA for these small networks; see
         ``benchmarks/speed.py``). bf16 results depend on the number of CPU
         threads: pass "fp32" for the same bits whatever ``n_jobs`` or the
         joblib backend.
