@@ -79,7 +79,9 @@ def _logits(model, candidates, class_index=None, device="cpu", chunk=1024):
     ]).numpy()
 
 
-def _scores(candidates, criterion, discriminator, x_class, x_other, class_index):
+def _scores(candidates, criterion, discriminator, x_class, x_other, class_index, critic):
+    if criterion == "critic":
+        return critic(candidates)
     if criterion == "discriminator":
         discriminator.eval()
         return _logits(discriminator, candidates, class_index)
@@ -100,10 +102,7 @@ def select(candidates, n_samples, criterion, *, x_class, x_other, discriminator=
     -------
     chosen : ndarray of shape (n_samples, C, H, W)
     """
-    if criterion == "critic":
-        scores = critic(candidates)
-    else:
-        scores = _scores(candidates, criterion, discriminator, x_class, x_other, class_index)
+    scores = _scores(candidates, criterion, discriminator, x_class, x_other, class_index, critic)
     if memorization_threshold:
         ratios = nearest_neighbor_ratio(
             (x_class + 1) / 2, (candidates + 1) / 2, image_shape=None

@@ -150,11 +150,12 @@ class GANTrainer:
     def d_step(self, x_real, x_fake, y):
         """One discriminator update on a real batch and (detached) fakes."""
         self.D.requires_grad_(True)
+        x_fake = x_fake.detach()
         with self.autocast():
             logits_real = self.discriminate(x_real, y).float()
-            logits_fake = self.discriminate(x_fake.detach(), y).float()
+            logits_fake = self.discriminate(x_fake, y).float()
             loss = self.loss.d_loss(logits_real, logits_fake)
-        penalty = self.loss.penalty(self.D, x_real, x_fake.detach().float(), y)
+        penalty = self.loss.penalty(self.D, x_real, x_fake.float(), y)
         total = loss if penalty is None else loss + penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
