@@ -19,7 +19,7 @@ from torch import nn
 
 from gansampler import GANOverSampler
 from gansampler.datasets import load_medmnist
-from gansampler.nn import DCGANGenerator
+from gansampler.nn import DCGANGenerator, FlattenChannelsLast
 from gansampler.over_sampling._gan import generate, resolve_precision
 from gansampler.training import GANTrainer
 
@@ -49,14 +49,20 @@ class RefG(nn.Module):
 
 
 class RefD(nn.Module):
-    """The reference discriminator: Conv 1->64->128 -> linear."""
+    """The reference discriminator: Conv 1->64->128 -> linear.
 
-    def __init__(self):
+    ``flatten`` orders the features for the linear layer: ``nn.Flatten`` (channel
+    slowest) in the reference loop; gansampler's loop, which runs channels-last,
+    uses ``FlattenChannelsLast`` (the same layers and FLOPs, the linear weights in
+    another order), as its own discriminator does.
+    """
+
+    def __init__(self, flatten=nn.Flatten):
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2, True),
             nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),
-            nn.Flatten(),
+            flatten(),
         )
         self.logit = nn.Linear(128 * 7 * 7, 1)
 
@@ -99,7 +105,7 @@ def reference_loop(x, steps, device):
 def gansampler_loop(x, steps, device, precision="fp32"):
     """gansampler's GANTrainer on the reference networks."""
     torch.manual_seed(0)
-    trainer = GANTrainer(RefG(), RefD(), device=device, seed=0, batch_size=64, precision=precision)
+    trainer = GANTrainer(RefG(), RefD(FlattenChannelsLast), device=device, seed=0, batch_size=64, precision=precision)
     x = x.to(device)
     n_per_epoch = x.shape[0] // 64
     epochs = max(1, steps // n_per_epoch)

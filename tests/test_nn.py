@@ -4,6 +4,7 @@ import torch
 from gansampler.nn import (
     DCGANDiscriminator,
     DCGANGenerator,
+    FlattenChannelsLast,
     MLPDiscriminator,
     MLPGenerator,
     SmallCNN,
@@ -30,6 +31,23 @@ def test_resize_conv_generator_any_size(shape):
     assert x.shape == (3, *shape) and x.min() >= -1 and x.max() <= 1
     kinds = {type(m).__name__ for m in G.modules()}
     assert "ConvTranspose2d" not in kinds and "Upsample" in kinds
+
+
+def test_discriminator_flattens_channels_last_maps_without_a_copy():
+    x = torch.randn(4, 8, 5, 6).contiguous(memory_format=torch.channels_last)
+    flat = FlattenChannelsLast()(x)
+    assert flat.shape == (4, 5 * 6 * 8)
+    assert flat.data_ptr() == x.data_ptr()  # a view: the trainer's layout is kept
+    assert torch.equal(flat[1, :8], x[1, :, 0, 0])  # channel fastest
+
+    D = DCGANDiscriminator((1, 28, 28), width=8).eval()
+    images = torch.randn(5, 1, 28, 28)
+    D_last = DCGANDiscriminator((1, 28, 28), width=8).eval()
+    D_last.load_state_dict(D.state_dict())
+    D_last.to(memory_format=torch.channels_last)
+    assert torch.allclose(
+        D(images), D_last(images.contiguous(memory_format=torch.channels_last)), atol=1e-5
+    )
 
 
 def test_generator_rejects_unknown_upsampling():

@@ -41,6 +41,14 @@ def test_same_seed_same_training():
     assert [h["d_loss"] for h in histories[0]] == [h["d_loss"] for h in histories[1]]
 
 
+def test_adam_is_fused_where_torch_supports_it_on_cpu():
+    trainer = _trainer()
+    cpu_fused = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
+    assert bool(trainer.opt_g.defaults["fused"]) == cpu_fused
+    assert bool(trainer.opt_d.defaults["fused"]) == cpu_fused
+    assert isinstance(_trainer(loss="wgan").opt_g, torch.optim.RMSprop)
+
+
 def test_divergence_is_detected():
     trainer = _trainer()
     x = torch.full((32, 1, 8, 8), float("nan"))
