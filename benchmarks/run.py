@@ -379,6 +379,9 @@ def main(argv=None):
                             rows_ += [X_train[y_train == c], fitted.sample(8, c, random_state=0)]
                             names += [f"real {c}", f"{method} {c}"]
                         grids[f"{label}_{method}"] = image_grid(rows_, names, image_shape=image_shape)
+    if not rows:
+        print("no dataset found: nothing to report", flush=True)
+        return 0
     table = summarize(rows) + quality_table(rows)
     wall = time.perf_counter() - start_all
     header = (f"# Benchmark results\n\nCommand: `python benchmarks/run.py {' '.join(argv or sys.argv[1:])}`\n"

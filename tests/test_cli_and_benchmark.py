@@ -84,3 +84,16 @@ def test_benchmark_quick(tmp_path, monkeypatch):
     else:
         for png in plots:
             assert (out / png).stat().st_size > 1000
+
+
+def test_benchmark_skips_missing_data_cleanly(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "bench"
+    missing = str(tmp_path / "absent.npz")
+    monkeypatch.setattr(sys, "argv", ["run.py", "--datasets", missing, "--out", str(out)])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_path(str(ROOT / "benchmarks" / "run.py"), run_name="__main__")
+    assert info.value.code == 0
+    printed = capsys.readouterr().out
+    assert f"skipping {missing}: file not found" in printed and "nothing to report" in printed
+    assert (out / "results.jsonl").read_text() == ""
+    assert not (out / "summary.md").exists()
