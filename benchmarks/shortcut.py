@@ -1,0 +1,86 @@
+"""Where does a classifier trained on resampled data put the minority class?
+
+For each seed, fits the default ``CNNClassifier`` on the real training data
+(``none``), on randomly oversampled data (``random``) and on GAN-balanced data
+(``gan``, ``GANOverSampler`` defaults), and prints the mean probability it gives
+the minority class on: the real minority training images, the real minority
+test images, the majority test images, and fresh GAN images of the minority
+class; plus minority recall on the test split. A classifier that gives fresh GAN
+images a higher probability than the real training images has learned a region
+of its own for them (README, Results).
+
+Examples
+--------
+python benchmarks/shortcut.py                       # PneumoniaMNIST, seeds 0 and 1
+python benchmarks/shortcut.py --data my/dermamnist.npz --seeds 0 1 2
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+PNEUMONIA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pneumoniamnist.npz"
+
+
+def shortcut_report(X_train, y_train, X_test, y_test, seed, gan_params=None, n_fresh=500):
+    """Rows ``(method, figures)`` for one seed; figures as described above."""
+    from imblearn.over_sampling import RandomOverSampler
+
+    from gansampler import CNNClassifier, GANOverSampler
+
+    shape = X_train.shape[1:]
+    minority = np.unique(y_train)[np.argmin(np.unique(y_train, return_counts=True)[1])]
+    gan = GANOverSampler(random_state=seed, **(gan_params or {}))
+    resampled = {
+        "none": (X_train, y_train),
+        "random": RandomOverSampler(random_state=seed).fit_resample(
+            X_train.reshape(len(X_train), -1), y_train
+        ),
+        "gan": gan.fit_resample(X_train, y_train),
+    }
+    fresh = gan.sample(n_fresh, minority, random_state=seed + 100)
+    rows = []
+    for method, (X, y) in resampled.items():
+        clf = CNNClassifier(image_shape=shape, random_state=seed).fit(X.reshape(len(X), *shape), y)
+        column = list(clf.classes_).index(minority)
+        p = {name: clf.predict_proba(a)[:, column] for name, a in {
+            "train_minority": X_train[y_train == minority],
+            "test_minority": X_test[y_test == minority],
+            "test_other": X_test[y_test != minority],
+            "fresh_gan": fresh,
+        }.items()}
+        rows.append((method, {
+            "minority_recall_test": float(np.mean(p["test_minority"] > 0.5)),
+            **{f"p_{name}": float(v.mean()) for name, v in p.items()},
+        }))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=str(PNEUMONIA), help="a MedMNIST .npz (train and test splits)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--max-epochs", type=int, default=None, help="GAN epochs (default: the sampler's)")
+    args = parser.parse_args(argv)
+    if not Path(args.data).exists():
+        print(f"skipping {args.data}: file not found", flush=True)
+        return 0
+
+    from gansampler.datasets import load_medmnist
+
+    X_train, y_train = load_medmnist(args.data, "train")
+    X_test, y_test = load_medmnist(args.data, "test")
+    gan_params = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    print("P(minority | ...) by the classifier trained on each method's data")
+    print(f"{'seed':>4} {'method':8} {'recall(test)':>12} {'train':>7} {'test':>7} {'other':>7} {'fresh GAN':>9}")
+    for seed in args.seeds:
+        for method, f in shortcut_report(X_train, y_train, X_test, y_test, seed, gan_params):
+            print(f"{seed:>4} {method:8} {f['minority_recall_test']:>12.3f} {f['p_train_minority']:>7.3f} "
+                  f"{f['p_test_minority']:>7.3f} {f['p_test_other']:>7.3f} {f['p_fresh_gan']:>9.3f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
