@@ -20,7 +20,7 @@ from torch import nn
 from gansampler import GANOverSampler
 from gansampler.datasets import load_medmnist
 from gansampler.nn import DCGANGenerator, FlattenChannelsLast
-from gansampler.over_sampling._gan import generate, resolve_precision
+from gansampler.over_sampling._gan import cpu_has_bf16, generate, resolve_precision
 from gansampler.training import GANTrainer
 
 PNEUMONIA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pneumoniamnist.npz"
@@ -129,9 +129,9 @@ def step_flops(G, D, batch=64):
     return counter.get_total_flops() / batch
 
 
-def matmul_rate(device, size=2048, repeats=10):
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
+def matmul_rate(device, size=2048, repeats=10, dtype=torch.float32):
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
     a @ b
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -157,15 +157,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=60, help="D+G steps per throughput figure")
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall time")
+    parser.add_argument("--data", type=Path, default=PNEUMONIA,
+                        help="PneumoniaMNIST .npz (random 28x28 images when absent)")
     args = parser.parse_args(argv)
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     env = {"device": "", "torch": torch.__version__, "threads": torch.get_num_threads(),
            "cpu": platform.processor() or platform.machine()}
 
-    if PNEUMONIA.exists():
-        X, y = load_medmnist(PNEUMONIA)
+    if args.data.exists():
+        X, y = load_medmnist(args.data)
     else:
-        print(f"{PNEUMONIA} not found: using random 28x28 images", file=sys.stderr)
+        print(f"{args.data} not found: using random 28x28 images", file=sys.stderr)
         X, y = np.random.RandomState(0).randint(0, 256, (4708, 1, 28, 28)).astype(np.uint8), None
     x = torch.from_numpy(X[: 1214].astype(np.float32) / 127.5 - 1)
 
@@ -184,6 +186,13 @@ def main(argv=None):
         report("matmul_gflops", rate / 1e9, "GFLOP/s", **env)
         report("achieved_gflops_reference_arch", ours * flops / 1e9, "GFLOP/s", flops_per_image=flops, **env)
         report("achieved_fraction_of_matmul", ours * flops / rate, "fraction", **env)
+        report("reference_achieved_gflops", ref * flops / 1e9, "GFLOP/s", **env)
+        if device.type == "cuda" or cpu_has_bf16():
+            # The most any loop could gain at the reference's FLOPs: every FLOP at
+            # the bf16 matmul rate, against what the reference loop achieves.
+            rate_bf16 = matmul_rate(device, dtype=torch.bfloat16)
+            report("matmul_gflops_bf16", rate_bf16 / 1e9, "GFLOP/s", **env)
+            report("speedup_ceiling_bf16_matmul", rate_bf16 / (ref * flops), "x", **env)
         for shape in ((1, 28, 28), (3, 64, 64)):
             report(f"generate_images_per_s_{shape[1]}x{shape[2]}", generation_rate(shape, device), "images/s", **env)
         if not args.skip_fit and y is not None:

@@ -118,3 +118,23 @@ def test_shortcut_script_reports_each_method(tmp_path, capsys):
 
     assert script["main"](["--data", str(tmp_path / "absent.npz")]) == 0
     assert "file not found" in capsys.readouterr().out
+
+
+def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, capsys):
+    script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
+    argv = ["--data", str(tmp_path / "absent.npz"), "--steps", "2", "--skip-fit"]
+    assert script["main"](argv) == 0
+    captured = capsys.readouterr()
+    assert "not found: using random 28x28 images" in captured.err
+    figures = {}
+    for line in captured.out.splitlines():
+        if line.startswith("{"):
+            figure = json.loads(line)
+            figures[figure["metric"]] = figure["value"]
+    for metric in ("train_images_per_s_reference", "train_images_per_s_gansampler",
+                   "train_speedup_vs_reference", "matmul_gflops", "generate_images_per_s_28x28",
+                   "generate_images_per_s_64x64", "reference_achieved_gflops"):
+        assert figures[metric] > 0, metric
+    ratio = figures["train_images_per_s_gansampler"] / figures["train_images_per_s_reference"]
+    assert abs(figures["train_speedup_vs_reference"] - ratio) < 0.01 * ratio
+    assert not any(name.startswith("fit_resample") for name in figures)  # --skip-fit
