@@ -103,7 +103,7 @@ def test_shortcut_script_reports_each_method(tmp_path, capsys):
     rng = np.random.RandomState(0)
     data = tmp_path / "tiny.npz"
     splits = {}
-    for split, (n0, n1) in {"train": (12, 30), "test": (6, 6)}.items():
+    for split, (n0, n1) in {"train": (12, 30), "val": (6, 6), "test": (6, 6)}.items():
         y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
         splits[f"{split}_images"] = rng.randint(0, 256, (len(y), 12, 12)).astype(np.uint8)
         splits[f"{split}_labels"] = y[:, None]
@@ -114,7 +114,7 @@ def test_shortcut_script_reports_each_method(tmp_path, capsys):
     rows = [line.split() for line in lines[2:]]
     assert [row[1] for row in rows] == ["none", "random", "gan"]
     figures = np.array([row[2:] for row in rows], dtype=float)
-    assert figures.shape == (3, 5) and np.all((figures >= 0) & (figures <= 1))
+    assert figures.shape == (3, 8) and np.all((figures >= 0) & (figures <= 1))
 
     assert script["main"](["--data", str(tmp_path / "absent.npz")]) == 0
     assert "file not found" in capsys.readouterr().out

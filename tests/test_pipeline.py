@@ -64,3 +64,20 @@ def test_grid_search_over_sampler_and_classifier(data):
     ).fit(X, y)
     assert len(grid.cv_results_["params"]) == 4
     assert grid.best_params_["gan__sampling_strategy"] in ("auto", 0.5)
+
+
+def test_threshold_tuned_around_the_pipeline_resamples_training_splits_only(data):
+    # README: tune the decision threshold on real images, with the sampler inside
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    if not hasattr(model_selection, "TunedThresholdClassifierCV"):
+        pytest.skip("TunedThresholdClassifierCV needs scikit-learn >= 1.5")
+    X, y = data
+    _Spy.seen.clear()
+    tuned = model_selection.TunedThresholdClassifierCV(
+        _pipe(_Spy), scoring="balanced_accuracy", cv=3, random_state=0
+    ).fit(X, y)
+    assert 0 < tuned.best_threshold_ < 1
+    assert set(tuned.predict(X).tolist()) <= {0, 1}
+    # one fit on everything, three on training folds for the threshold
+    seen = sorted(_Spy.seen, key=lambda counts: counts.total())
+    assert seen == [Counter({0: 30, 1: 10})] * 3 + [Counter({0: 45, 1: 15})]
