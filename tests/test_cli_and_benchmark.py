@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from gansampler import cli
@@ -99,25 +100,55 @@ def test_benchmark_skips_missing_data_cleanly(tmp_path, monkeypatch, capsys):
     assert not (out / "summary.md").exists()
 
 
-def test_shortcut_script_reports_each_method(tmp_path, capsys):
-    rng = np.random.RandomState(0)
-    data = tmp_path / "tiny.npz"
-    splits = {}
-    for split, (n0, n1) in {"train": (12, 30), "val": (6, 6), "test": (6, 6)}.items():
+def _tiny_medmnist(path, splits, seed=0):
+    rng = np.random.RandomState(seed)
+    arrays = {}
+    for split, (n0, n1) in splits.items():
         y = np.r_[np.zeros(n0, int), np.ones(n1, int)]
-        splits[f"{split}_images"] = rng.randint(0, 256, (len(y), 12, 12)).astype(np.uint8)
-        splits[f"{split}_labels"] = y[:, None]
-    np.savez(data, **splits)
+        arrays[f"{split}_images"] = rng.randint(0, 256, (len(y), 12, 12)).astype(np.uint8)
+        arrays[f"{split}_labels"] = y[:, None]
+    np.savez(path, **arrays)
+    return path
+
+
+def test_shortcut_script_reports_each_method(tmp_path, capsys):
     script = runpy.run_path(str(ROOT / "benchmarks" / "shortcut.py"))
-    assert script["main"](["--data", str(data), "--seeds", "0", "--max-epochs", "1"]) == 0
+    data = _tiny_medmnist(tmp_path / "tiny.npz", {"train": (12, 30), "val": (6, 6), "test": (6, 6)})
+    assert script["main"](["--data", str(data), "--seeds", "0", "1", "--max-epochs", "1"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     rows = [line.split() for line in lines[2:]]
-    assert [row[1] for row in rows] == ["none", "random", "gan"]
+    assert [row[:2] for row in rows] == [
+        [seed, method] for seed in ("0", "1", "mean") for method in ("none", "random", "gan")
+    ]
     figures = np.array([row[2:] for row in rows], dtype=float)
-    assert figures.shape == (3, 8) and np.all((figures >= 0) & (figures <= 1))
+    assert figures.shape == (9, 8) and np.all((figures >= 0) & (figures <= 1))
+    np.testing.assert_allclose(figures[6:], (figures[:3] + figures[3:6]) / 2, atol=1e-3)
+
+    no_val = _tiny_medmnist(tmp_path / "no_val.npz", {"train": (12, 30), "test": (6, 6)})
+    assert script["main"](["--data", str(no_val), "--seeds", "0", "--max-epochs", "1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.strip().splitlines()[2:]]
+    assert len(rows) == 3 and all(row[-1] == "nan" for row in rows)
 
     assert script["main"](["--data", str(tmp_path / "absent.npz")]) == 0
     assert "file not found" in capsys.readouterr().out
+
+
+def test_shortcut_threshold_maximises_balanced_accuracy():
+    from sklearn.metrics import balanced_accuracy_score
+
+    script = runpy.run_path(str(ROOT / "benchmarks" / "shortcut.py"))
+    best_threshold = script["_threshold_for_balanced_accuracy"]
+    rng = np.random.RandomState(0)
+    for _ in range(20):
+        positive = rng.rand(40) < 0.3
+        scores = np.round(rng.rand(40) + 0.4 * positive, 2)  # ties included
+        if positive.all() or not positive.any():
+            continue
+        threshold = best_threshold(scores, positive)
+        best = max(balanced_accuracy_score(positive, scores >= t) for t in np.r_[scores, np.inf])
+        assert balanced_accuracy_score(positive, scores >= threshold) == pytest.approx(best)
+    assert np.isnan(best_threshold(np.array([0.2, 0.9]), np.array([True, True])))
+    assert np.isnan(best_threshold(np.array([0.2, 0.9]), np.array([False, False])))
 
 
 def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, capsys):
@@ -126,15 +157,35 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
     assert script["main"](argv) == 0
     captured = capsys.readouterr()
     assert "not found: using random 28x28 images" in captured.err
+    lines = captured.out.splitlines()
     figures = {}
-    for line in captured.out.splitlines():
+    for line in lines:
         if line.startswith("{"):
             figure = json.loads(line)
             figures[figure["metric"]] = figure["value"]
+    assert lines[0].split()[:3] == ["metric", "value", "unit"]
+    n_json = sum(line.startswith("{") for line in lines)
+    assert n_json >= len(figures) > 0 and len(lines) == 1 + 2 * n_json  # a row and a JSON line each
     for metric in ("train_images_per_s_reference", "train_images_per_s_gansampler",
                    "train_speedup_vs_reference", "matmul_gflops", "generate_images_per_s_28x28",
-                   "generate_images_per_s_64x64", "reference_achieved_gflops"):
+                   "generate_images_per_s_64x64", "achieved_gflops_reference_loop",
+                   "achieved_gflops_gansampler_loop"):
         assert figures[metric] > 0, metric
-    ratio = figures["train_images_per_s_gansampler"] / figures["train_images_per_s_reference"]
-    assert abs(figures["train_speedup_vs_reference"] - ratio) < 0.01 * ratio
+
+    def close(a, b):
+        return abs(a - b) <= 0.01 * abs(b)
+
+    assert close(figures["train_speedup_vs_reference"],
+                 figures["train_images_per_s_gansampler"] / figures["train_images_per_s_reference"])
+    assert close(figures["achieved_gflops_gansampler_loop"] / figures["achieved_gflops_reference_loop"],
+                 figures["train_speedup_vs_reference"])
+    if script["cpu_has_bf16"]() or torch.cuda.is_available():
+        assert figures["matmul_gflops_bf16"] > 0
+        assert close(figures["speedup_ceiling_bf16_matmul"],
+                     figures["matmul_gflops_bf16"] / figures["achieved_gflops_reference_loop"])
+    else:
+        assert "speedup_ceiling_bf16_matmul" not in figures
     assert not any(name.startswith("fit_resample") for name in figures)  # --skip-fit
+
+    with pytest.raises(SystemExit, match="take 1x28x28 images"):
+        script["main"](["--data", str(_tiny_medmnist(tmp_path / "tiny.npz", {"train": (3, 3)})), "--skip-fit"])

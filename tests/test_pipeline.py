@@ -66,9 +66,10 @@ def test_grid_search_over_sampler_and_classifier(data):
     assert grid.best_params_["gan__sampling_strategy"] in ("auto", 0.5)
 
 
-def test_threshold_tuned_around_the_pipeline_resamples_training_splits_only(data):
+def test_threshold_tuned_around_the_pipeline_scores_images_the_sampler_never_saw(data):
     # README: tune the decision threshold on real images, with the sampler inside
-    model_selection = pytest.importorskip("sklearn.model_selection")
+    from sklearn import model_selection
+
     if not hasattr(model_selection, "TunedThresholdClassifierCV"):
         pytest.skip("TunedThresholdClassifierCV needs scikit-learn >= 1.5")
     X, y = data
