@@ -11,6 +11,7 @@ python benchmarks/run.py --quick --out /tmp/bench          # ~1 minute smoke run
 python benchmarks/run.py --out benchmark_results            # digits + PneumoniaMNIST, 5 seeds
 python benchmarks/run.py --datasets path/to/dermamnist.npz --seeds 3
 python benchmarks/run.py --variant gan-da:diff_augment=translation,cutout;ema=0.999
+python benchmarks/run.py --datasets pneumonia --max-minority 100   # 100 normal training images
 """
 
 import argparse
@@ -50,6 +51,18 @@ def load_dataset(name):
     shape = X_train.shape[1:]
     flat = lambda a: a.reshape(len(a), -1)  # noqa: E731 - SMOTE needs 2-D rows
     return flat(X_train), y_train, flat(X_test), y_test, shape
+
+
+def cap_smallest_class(X, y, n):
+    """``X, y`` with ``n`` rows of the smallest class left (a fixed draw)."""
+    from imblearn.datasets import make_imbalance
+
+    labels, counts = np.unique(y, return_counts=True)
+    smallest = labels[np.argmin(counts)]
+    if not 0 < n <= counts.min():
+        raise SystemExit(f"--max-minority must be between 1 and {counts.min()} "
+                         f"(the smallest class, {smallest}), got {n}")
+    return make_imbalance(X, y, sampling_strategy={smallest: n}, random_state=0)
 
 
 def parse_value(text):
@@ -288,6 +301,9 @@ def main(argv=None):
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
                         help="an extra GAN method with these parameters")
     parser.add_argument("--clf-epochs", type=int, default=None)
+    parser.add_argument("--max-minority", type=int, default=None, metavar="N",
+                        help="keep N training images of the smallest class (one fixed draw, the same "
+                             "for every seed and method) to study rarer classes; the test split is unchanged")
     parser.add_argument("--no-quality", dest="quality", action="store_false",
                         help="skip the synthetic-image quality metrics (computed on the first seed)")
     parser.add_argument("--from-results", nargs="+", default=None, metavar="JSONL",
@@ -342,6 +358,9 @@ def main(argv=None):
                 continue
             X_train, y_train, X_test, y_test, image_shape = data
             label = Path(dataset).stem if dataset not in ("digits", "pneumonia") else dataset
+            if args.max_minority is not None:
+                X_train, y_train = cap_smallest_class(X_train, y_train, args.max_minority)
+                label = f"{label}-minority{args.max_minority}"
             print(f"== {label}: train {np.bincount(y_train).tolist()}, test {np.bincount(y_test).tolist()}, "
                   f"images {image_shape}", flush=True)
             for seed in range(args.first_seed, args.first_seed + args.seeds):

@@ -189,3 +189,24 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
 
     with pytest.raises(SystemExit, match="take 1x28x28 images"):
         script["main"](["--data", str(_tiny_medmnist(tmp_path / "tiny.npz", {"train": (3, 3)})), "--skip-fit"])
+
+
+def test_benchmark_caps_the_smallest_class_with_one_fixed_draw():
+    script = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
+    cap = script["cap_smallest_class"]
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (70, 16)).astype(np.uint8)
+    y = np.r_[np.zeros(50, int), np.ones(20, int)]
+    X_before, y_before = X.copy(), y.copy()
+    X_cap, y_cap = cap(X, y, 5)
+    assert np.bincount(y_cap).tolist() == [50, 5]
+    # the majority rows all kept, the kept minority rows are real ones
+    assert sorted(map(bytes, X_cap[y_cap == 0])) == sorted(map(bytes, X[y == 0]))
+    assert set(map(bytes, X_cap[y_cap == 1])) <= set(map(bytes, X[y == 1]))
+    X_again, _ = cap(X, y, 5)
+    np.testing.assert_array_equal(X_again, X_cap)  # the same draw every time
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+    for bad in (0, 21):
+        with pytest.raises(SystemExit, match="--max-minority must be between 1 and 20"):
+            cap(X, y, bad)
