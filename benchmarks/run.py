@@ -25,7 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 PNEUMONIA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
-BASELINES = ("none", "class_weight", "random", "smote", "augment")
+BASELINES = ("none", "class_weight", "threshold", "random", "smote", "augment")
 
 
 def load_dataset(name):
@@ -74,9 +74,14 @@ def parse_value(text):
     return {"none": None, "true": True, "false": False}.get(text.lower(), text)
 
 
-def make_methods(image_shape, seed, gan_params, variants):
-    """Name -> (sampler or None, extra classifier params)."""
+def make_methods(image_shape, seed, gan_params, variants, n_classes=2):
+    """Name -> (sampler or None, extra classifier params).
+
+    ``"tune_threshold": True`` in the extra params wraps the classifier in
+    scikit-learn's ``TunedThresholdClassifierCV`` (binary data, scikit-learn >= 1.5).
+    """
     from imblearn.over_sampling import SMOTE, RandomOverSampler
+    from sklearn import model_selection
 
     from gansampler import AugmentationOverSampler, GANOverSampler
 
@@ -89,6 +94,7 @@ def make_methods(image_shape, seed, gan_params, variants):
     methods = {
         "none": (None, {}),
         "class_weight": (None, {"class_weight": "balanced"}),
+        "threshold": (None, {"tune_threshold": True}),
         "random": (RandomOverSampler(random_state=seed), {}),
         "smote": (SMOTE(random_state=seed), {}),
         "augment": (AugmentationOverSampler(image_shape=image_shape, random_state=seed), {}),
@@ -99,9 +105,25 @@ def make_methods(image_shape, seed, gan_params, variants):
         "augment+gan": (gan(pre_augment=2, max_epochs=max(1, epochs // 3),
                             min_steps_per_epoch=3 * min_steps), {}),
     }
+    if n_classes != 2 or not hasattr(model_selection, "TunedThresholdClassifierCV"):
+        del methods["threshold"]
     for name, params in variants.items():
         methods[name] = (gan(**params), {})
     return methods
+
+
+def make_classifier(image_shape, seed, clf_params, extra):
+    """The one classifier every method uses, with the method's extra params."""
+    from gansampler import CNNClassifier
+
+    extra = dict(extra)
+    tune_threshold = extra.pop("tune_threshold", False)
+    clf = CNNClassifier(image_shape=image_shape, random_state=seed, **{**clf_params, **extra})
+    if tune_threshold:  # 5-fold CV for the threshold, then a refit on all training data
+        from sklearn.model_selection import TunedThresholdClassifierCV
+
+        clf = TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
+    return clf
 
 
 def versions():
@@ -364,12 +386,13 @@ def main(argv=None):
             print(f"== {label}: train {np.bincount(y_train).tolist()}, test {np.bincount(y_test).tolist()}, "
                   f"images {image_shape}", flush=True)
             for seed in range(args.first_seed, args.first_seed + args.seeds):
-                methods = make_methods(image_shape, seed, gan_params, variants)
+                methods = make_methods(image_shape, seed, gan_params, variants,
+                                       n_classes=len(np.unique(y_train)))
                 if args.methods:
                     methods = {k: v for k, v in methods.items() if k in args.methods}
                 reference = None  # CNN on the real training data: the quality metrics' features
                 for method, (sampler, extra) in methods.items():
-                    clf = CNNClassifier(image_shape=image_shape, random_state=seed, **{**clf_params, **extra})
+                    clf = make_classifier(image_shape, seed, clf_params, extra)
                     t0 = time.perf_counter()
                     scores, pipeline, (X_res, y_res) = evaluate_pipeline(
                         sampler, clf, X_train, y_train, X_test, y_test, return_resampled=True

@@ -210,3 +210,27 @@ def test_benchmark_caps_the_smallest_class_with_one_fixed_draw():
     for bad in (0, 21):
         with pytest.raises(SystemExit, match="--max-minority must be between 1 and 20"):
             cap(X, y, bad)
+
+
+def test_benchmark_threshold_baseline_on_binary_data(tmp_path, capsys):
+    from sklearn import model_selection
+
+    if not hasattr(model_selection, "TunedThresholdClassifierCV"):
+        pytest.skip("TunedThresholdClassifierCV needs scikit-learn >= 1.5")
+    data = _tiny_medmnist(tmp_path / "tiny.npz", {"train": (15, 30), "test": (6, 6)})
+    out = tmp_path / "bench"
+    script = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
+    argv = ["--datasets", str(data), "--methods", "none", "threshold", "--seeds", "1",
+            "--clf-epochs", "1", "--no-quality", "--out", str(out)]
+    assert script["main"](argv) == 0
+    rows = {r["method"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    assert set(rows) == {"none", "threshold"}
+    assert rows["threshold"]["classifier"].startswith("TunedThresholdClassifierCV(")
+    assert "CNNClassifier" in rows["none"]["classifier"] and "Tuned" not in rows["none"]["classifier"]
+    assert 0 <= rows["threshold"]["balanced_accuracy"] <= 1
+    # the same ranking model (refit on all the data), only the operating point differs
+    assert rows["threshold"]["roc_auc"] == pytest.approx(rows["none"]["roc_auc"])
+    assert "| threshold |" in (out / "summary.md").read_text()
+    # multi-class data has no single threshold: the method is left out
+    methods = script["make_methods"]((1, 8, 8), 0, {}, {}, n_classes=10)
+    assert "threshold" not in methods and "none" in methods
