@@ -1,13 +1,15 @@
 """Does the GAN help? Methods x datasets x seeds through one pipeline, on real data.
 
 Every method is ``Pipeline([("sampler", ...), ("clf", CNNClassifier(...))])`` with
-the same classifier settings and seed; samplers see the training data only;
+the same classifier settings and seed (``threshold``, on binary data, wraps the
+classifier in scikit-learn's ``TunedThresholdClassifierCV``); samplers see the
+training data only;
 scoring uses the official test split (MedMNIST) or one fixed stratified 70/30
 split (digits and image folders, which have none).
 
 Examples
 --------
-python benchmarks/run.py --quick --out /tmp/bench          # ~1 minute smoke run
+python benchmarks/run.py --quick --out /tmp/bench          # ~15 s smoke run
 python benchmarks/run.py --out benchmark_results            # digits + PneumoniaMNIST, 5 seeds
 python benchmarks/run.py --datasets path/to/dermamnist.npz --seeds 3
 python benchmarks/run.py --variant gan-da:diff_augment=translation,cutout;ema=0.999
@@ -54,15 +56,31 @@ def load_dataset(name):
 
 
 def cap_smallest_class(X, y, n):
-    """``X, y`` with ``n`` rows of the smallest class left (a fixed draw)."""
+    """``X, y`` with ``n`` rows left of one class, the smallest (the lowest label
+    on ties): one fixed draw, the other rows all kept, in their original order.
+
+    Raises
+    ------
+    ValueError
+        When the smallest class has fewer than ``n`` rows.
+    """
     from imblearn.datasets import make_imbalance
 
     labels, counts = np.unique(y, return_counts=True)
     smallest = labels[np.argmin(counts)]
-    if not 0 < n <= counts.min():
-        raise SystemExit(f"--max-minority must be between 1 and {counts.min()} "
-                         f"(the smallest class, {smallest}), got {n}")
-    return make_imbalance(X, y, sampling_strategy={smallest: n}, random_state=0)
+    if n > counts.min():
+        raise ValueError(f"--max-minority {n} is more than the {counts.min()} training images "
+                         f"of its smallest class, {smallest}")
+    rows, _ = make_imbalance(np.arange(len(y))[:, None], y, sampling_strategy={smallest: n}, random_state=0)
+    keep = np.sort(rows.ravel())
+    return X[keep], y[keep]
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
 
 
 def parse_value(text):
@@ -74,7 +92,7 @@ def parse_value(text):
     return {"none": None, "true": True, "false": False}.get(text.lower(), text)
 
 
-def make_methods(image_shape, seed, gan_params, variants, n_classes=2):
+def make_methods(image_shape, seed, gan_params, variants, *, n_classes):
     """Name -> (sampler or None, extra classifier params).
 
     ``"tune_threshold": True`` in the extra params wraps the classifier in
@@ -323,9 +341,11 @@ def main(argv=None):
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
                         help="an extra GAN method with these parameters")
     parser.add_argument("--clf-epochs", type=int, default=None)
-    parser.add_argument("--max-minority", type=int, default=None, metavar="N",
-                        help="keep N training images of the smallest class (one fixed draw, the same "
-                             "for every seed and method) to study rarer classes; the test split is unchanged")
+    parser.add_argument("--max-minority", type=positive_int, default=None, metavar="N",
+                        help="keep N training images of one class, the smallest (the lowest label on "
+                             "ties): one fixed draw, the same for every seed and method, to study a rarer "
+                             "class; the test split is unchanged; datasets whose smallest class is "
+                             "smaller are skipped")
     parser.add_argument("--no-quality", dest="quality", action="store_false",
                         help="skip the synthetic-image quality metrics (computed on the first seed)")
     parser.add_argument("--from-results", nargs="+", default=None, metavar="JSONL",
@@ -381,7 +401,11 @@ def main(argv=None):
             X_train, y_train, X_test, y_test, image_shape = data
             label = Path(dataset).stem if dataset not in ("digits", "pneumonia") else dataset
             if args.max_minority is not None:
-                X_train, y_train = cap_smallest_class(X_train, y_train, args.max_minority)
+                try:
+                    X_train, y_train = cap_smallest_class(X_train, y_train, args.max_minority)
+                except ValueError as exc:
+                    print(f"skipping {dataset}: {exc}", flush=True)
+                    continue
                 label = f"{label}-minority{args.max_minority}"
             print(f"== {label}: train {np.bincount(y_train).tolist()}, test {np.bincount(y_test).tolist()}, "
                   f"images {image_shape}", flush=True)
@@ -389,6 +413,10 @@ def main(argv=None):
                 methods = make_methods(image_shape, seed, gan_params, variants,
                                        n_classes=len(np.unique(y_train)))
                 if args.methods:
+                    unavailable = [m for m in args.methods if m not in methods]
+                    if unavailable and seed == args.first_seed:
+                        print(f"  not run on {label}: {', '.join(unavailable)} (unknown, or "
+                              "'threshold' on data with more than two classes or scikit-learn < 1.5)", flush=True)
                     methods = {k: v for k, v in methods.items() if k in args.methods}
                 reference = None  # CNN on the real training data: the quality metrics' features
                 for method, (sampler, extra) in methods.items():
@@ -422,7 +450,7 @@ def main(argv=None):
                             names += [f"real {c}", f"{method} {c}"]
                         grids[f"{label}_{method}"] = image_grid(rows_, names, image_shape=image_shape)
     if not rows:
-        print("no dataset found: nothing to report", flush=True)
+        print("no runs: nothing to report", flush=True)
         return 0
     table = summarize(rows) + quality_table(rows)
     wall = time.perf_counter() - start_all

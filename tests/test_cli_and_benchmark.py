@@ -191,25 +191,43 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
         script["main"](["--data", str(_tiny_medmnist(tmp_path / "tiny.npz", {"train": (3, 3)})), "--skip-fit"])
 
 
-def test_benchmark_caps_the_smallest_class_with_one_fixed_draw():
+def test_benchmark_caps_the_smallest_class_with_one_fixed_draw(tmp_path, capsys):
     script = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
     cap = script["cap_smallest_class"]
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (70, 16)).astype(np.uint8)
-    y = np.r_[np.zeros(50, int), np.ones(20, int)]
+    y = rng.permutation(np.r_[np.zeros(50, int), np.ones(20, int)])
     X_before, y_before = X.copy(), y.copy()
     X_cap, y_cap = cap(X, y, 5)
     assert np.bincount(y_cap).tolist() == [50, 5]
-    # the majority rows all kept, the kept minority rows are real ones
-    assert sorted(map(bytes, X_cap[y_cap == 0])) == sorted(map(bytes, X[y == 0]))
-    assert set(map(bytes, X_cap[y_cap == 1])) <= set(map(bytes, X[y == 1]))
+    # the rows kept are real rows, in their original order, every majority row among them
+    rows = {bytes(row): i for i, row in enumerate(X)}
+    positions = [rows[bytes(row)] for row in X_cap]
+    assert positions == sorted(positions)
+    np.testing.assert_array_equal(y_cap, y[positions])
+    assert set(np.flatnonzero(y == 0)) <= set(positions)
     X_again, _ = cap(X, y, 5)
     np.testing.assert_array_equal(X_again, X_cap)  # the same draw every time
     np.testing.assert_array_equal(X, X_before)
     np.testing.assert_array_equal(y, y_before)
-    for bad in (0, 21):
-        with pytest.raises(SystemExit, match="--max-minority must be between 1 and 20"):
-            cap(X, y, bad)
+    with pytest.raises(ValueError, match="--max-minority 21 is more than the 20 training images"):
+        cap(X, y, 21)
+    # ties: the lowest label is capped
+    _, y_tie = cap(X[:40], np.r_[np.full(20, 2), np.full(20, 1)], 3)
+    assert np.bincount(y_tie).tolist() == [0, 3, 20]
+
+    data = _tiny_medmnist(tmp_path / "tiny.npz", {"train": (15, 30), "test": (6, 6)})
+    argv = ["--datasets", str(data), "--methods", "none", "--seeds", "1", "--clf-epochs", "1",
+            "--no-quality", "--out", str(tmp_path / "bench")]
+    assert script["main"](argv + ["--max-minority", "5"]) == 0
+    assert "== tiny-minority5: train [5, 30], test [6, 6]" in capsys.readouterr().out
+    rows = [json.loads(line) for line in (tmp_path / "bench" / "results.jsonl").read_text().splitlines()]
+    assert [r["dataset"] for r in rows] == ["tiny-minority5"]
+    assert script["main"](argv + ["--max-minority", "16"]) == 0  # skipped, not a crash
+    assert "skipping " + str(data) + ": --max-minority 16 is more than the 15" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        script["main"](argv + ["--max-minority", "0"])
+    assert "must be a positive integer" in capsys.readouterr().err
 
 
 def test_benchmark_threshold_baseline_on_binary_data(tmp_path, capsys):
@@ -227,10 +245,14 @@ def test_benchmark_threshold_baseline_on_binary_data(tmp_path, capsys):
     assert set(rows) == {"none", "threshold"}
     assert rows["threshold"]["classifier"].startswith("TunedThresholdClassifierCV(")
     assert "CNNClassifier" in rows["none"]["classifier"] and "Tuned" not in rows["none"]["classifier"]
-    assert 0 <= rows["threshold"]["balanced_accuracy"] <= 1
     # the same ranking model (refit on all the data), only the operating point differs
     assert rows["threshold"]["roc_auc"] == pytest.approx(rows["none"]["roc_auc"])
     assert "| threshold |" in (out / "summary.md").read_text()
-    # multi-class data has no single threshold: the method is left out
+    # multi-class data has no single threshold: the method is left out, with a note
     methods = script["make_methods"]((1, 8, 8), 0, {}, {}, n_classes=10)
     assert "threshold" not in methods and "none" in methods
+    capsys.readouterr()
+    argv = ["--datasets", "digits", "--methods", "threshold", "--seeds", "1", "--out", str(tmp_path / "d")]
+    assert script["main"](argv) == 0
+    printed = capsys.readouterr().out
+    assert "not run on digits: threshold" in printed and "no runs: nothing to report" in printed
