@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # Every GAN variant against the baselines, 5 seeds, digits and PneumoniaMNIST:
-# the run behind README's Results. Groups of methods run as parallel processes
-# (they share one GPU well: the small networks are bound by kernel launches),
-# then one summary is merged from their results.
+# the run behind README's Results. By default groups of methods run as parallel
+# processes (they share one GPU well: the small networks are bound by kernel
+# launches); on a CPU pass JOBS=1 so that the groups run one after another (two
+# torch processes on 2 cores slow each other down many times over). One summary
+# is merged from their results at the end.
 #
 #   bash benchmarks/variants.sh OUT_DIR        # PYTHON=python3 to choose the interpreter
+#   JOBS=1 bash benchmarks/variants.sh OUT_DIR # on a CPU
+#   bash benchmarks/variants.sh --list         # what would run, without running it
 set -euo pipefail
 OUT=${1:-benchmark_results/variants}
 PY=${PYTHON:-python}
+JOBS=${JOBS:-0}
 cd "$(dirname "$0")/.."
-mkdir -p "$OUT"
 DA="diff_augment=translation,cutout;ema=0.999"
 VARIANTS=(
+  # one option at a time
+  "hinge:loss=hinge" "lsgan:loss=lsgan" "ema:ema=0.999" "ls:label_smoothing=0.1" "fm:feature_matching=1.0"
+  "ttur:lr=1e-4;lr_d=4e-4" "seld:selection=discriminator" "near:selection=nearest"
+  # the seed papers' and the data-efficient GAN literature's combinations
   "da:$DA" "hinge-da:loss=hinge;$DA" "cond-hinge-da:conditional=true;loss=hinge;$DA"
   "lsgan-da:loss=lsgan;$DA" "wgan-gp:loss=wgan-gp;n_critic=5;lr=1e-4" "wgan:loss=wgan;n_critic=5;lr=5e-5"
   "fm-ls:feature_matching=1.0;label_smoothing=0.1" "mlp:architecture=mlp"
@@ -25,19 +33,37 @@ ARGS=()
 for v in "${VARIANTS[@]}"; do ARGS+=(--variant "$v"); done
 GROUPS_PNEUMONIA=("none class_weight random smote augment" "gan" "augment+gan" "da hinge-da" "cond-hinge-da"
                   "lsgan-da wgan-gp" "critic critic-da" "da-near da-seld pre-da" "wgan fm-ls mlp"
-                  "resize" "resize-critic" "w64" "resize-fm-ls")
-GROUPS_DIGITS=("none class_weight random smote augment" "gan" "augment+gan" "cond-hinge-da critic" "da" "resize")
+                  "resize" "resize-critic" "w64" "resize-fm-ls" "hinge lsgan" "ema ls fm" "ttur seld near")
+GROUPS_DIGITS=("none class_weight random smote augment" "gan" "augment+gan" "cond-hinge-da critic" "da"
+               "resize" "hinge-da lsgan-da" "wgan-gp" "wgan fm-ls mlp" "critic-da da-near da-seld"
+               "pre-da resize-critic" "resize-fm-ls w64" "hinge lsgan ema" "ls fm ttur seld near")
+if [ "$OUT" = --list ]; then
+  printf 'variant %s\n' "${VARIANTS[@]}"
+  printf 'pneumonia %s\n' "${GROUPS_PNEUMONIA[@]}"
+  printf 'digits %s\n' "${GROUPS_DIGITS[@]}"
+  exit 0
+fi
+run_group() {  # NAME DATASET METHODS...
+  local name=$1 dataset=$2
+  shift 2
+  if [ "$JOBS" = 1 ]; then
+    "$PY" benchmarks/run.py "${ARGS[@]}" --datasets "$dataset" --methods "$@" --out "$OUT/$name" > "$OUT/$name.log" 2>&1
+  else
+    "$PY" benchmarks/run.py "${ARGS[@]}" --datasets "$dataset" --methods "$@" --out "$OUT/$name" > "$OUT/$name.log" 2>&1 &
+  fi
+}
+mkdir -p "$OUT"
 i=0
 for group in "${GROUPS_PNEUMONIA[@]}"; do
   i=$((i + 1))
   # shellcheck disable=SC2086
-  "$PY" benchmarks/run.py "${ARGS[@]}" --datasets pneumonia --methods $group --out "$OUT/p$i" > "$OUT/p$i.log" 2>&1 &
+  run_group "p$i" pneumonia $group
 done
 i=0
 for group in "${GROUPS_DIGITS[@]}"; do
   i=$((i + 1))
   # shellcheck disable=SC2086
-  "$PY" benchmarks/run.py "${ARGS[@]}" --datasets digits --methods $group --out "$OUT/d$i" > "$OUT/d$i.log" 2>&1 &
+  run_group "d$i" digits $group
 done
 wait
 "$PY" benchmarks/run.py --from-results "$OUT"/p*/results.jsonl "$OUT"/d*/results.jsonl --out "$OUT/merged"

@@ -1,6 +1,7 @@
 import importlib.util
 import json
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
@@ -256,3 +257,27 @@ def test_benchmark_threshold_baseline_on_binary_data(tmp_path, capsys):
     assert script["main"](argv) == 0
     printed = capsys.readouterr().out
     assert "not run on digits: threshold" in printed and "no runs: nothing to report" in printed
+
+
+def test_variants_script_runs_every_variant_once_per_dataset_with_valid_parameters():
+    from gansampler import GANOverSampler
+
+    listing = subprocess.run(
+        ["bash", str(ROOT / "benchmarks" / "variants.sh"), "--list"],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()
+    run = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
+    variants = {}
+    for line in listing:
+        kind, _, rest = line.partition(" ")
+        if kind == "variant":
+            name, _, spec = rest.partition(":")
+            params = dict(p.split("=", 1) for p in spec.split(";"))
+            variants[name] = {k: run["parse_value"](v) for k, v in params.items()}
+    assert len(variants) == 25 and {"hinge", "ttur", "wgan-gp", "cond-hinge-da", "mlp"} <= set(variants)
+    for name, params in variants.items():
+        GANOverSampler(**params)._validate_params()  # unknown names or bad values raise
+    baselines = {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan"}
+    for dataset in ("pneumonia", "digits"):
+        methods = [m for line in listing if line.startswith(dataset + " ") for m in line.split()[1:]]
+        assert sorted(methods) == sorted(baselines | set(variants)), dataset  # each exactly once
