@@ -66,6 +66,24 @@ def test_ema_follows_generator():
     assert trainer.sampling_generator is trainer.G_ema
 
 
+def test_ema_warms_up_so_the_initial_weights_fade_out():
+    trainer = _trainer(ema=0.999)
+    init = [p.clone() for p in trainer.G_ema.parameters()]
+    with torch.no_grad():
+        for shift in (1.0, 2.0):  # G's weights move by +1, then by +2 from the start
+            for p, p0 in zip(trainer.G.parameters(), init):
+                p.copy_(p0 + shift)
+            trainer.update_ema()
+    # decays 1/10 then 2/11: 0.1 * 0 + 0.9 * 1 = 0.9, then 2/11 * 0.9 + 9/11 * 2 = 1.8
+    # (a plain 0.999 would give 0.001, then 0.003: still the initial weights)
+    for p_ema, p0 in zip(trainer.G_ema.parameters(), init):
+        torch.testing.assert_close(p_ema - p0, torch.full_like(p0, 1.8))
+    trainer.ema_updates = 10_000
+    trainer.update_ema()  # later on the decay is the one asked for
+    for p_ema, p0 in zip(trainer.G_ema.parameters(), init):
+        torch.testing.assert_close(p_ema - p0, torch.full_like(p0, 0.999 * 1.8 + 0.001 * 2))
+
+
 def test_diff_augment_is_differentiable_and_seeded():
     x = (torch.rand(4, 3, 16, 16) * 2 - 1).requires_grad_(True)
     a = diff_augment(x, "color,translation,cutout", torch.Generator().manual_seed(1))

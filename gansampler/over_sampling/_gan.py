@@ -247,7 +247,8 @@ class GANOverSampler(BaseImageOverSampler):
         DiffAugment policy, e.g. "color,translation,cutout".
     ema : float or None, default=None
         Decay of an exponential moving average of the generator, used for
-        sampling.
+        sampling; warmed up over the first steps (``min(ema, (1 + t) / (10 + t))``
+        at update ``t``) so that the random initial weights fade out.
     pre_augment : int, default=0
         Classic augmentation before GAN training (seed paper 003): each GAN is
         trained on its class plus this many randomly augmented copies of it

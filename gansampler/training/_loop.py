@@ -66,7 +66,12 @@ class GANTrainer:
     diff_augment : str or None, default=None
         DiffAugment policy applied to real and fake images before every D call.
     ema : float or None, default=None
-        Decay of an exponential moving average of the generator's weights.
+        Decay of an exponential moving average of the generator's weights,
+        warmed up as in TensorFlow's ``ExponentialMovingAverage(num_updates=t)``:
+        the ``t``-th update (from 0) uses ``min(ema, (1 + t) / (10 + t))``, so the
+        random initial weights fade out within the first steps. Without the
+        warm-up they would keep ``ema ** t`` of the average: a third of it after
+        the ~1,100 generator steps of a default PneumoniaMNIST run at 0.999.
     precision : {"fp32", "bf16"}, default="fp32"
         "bf16" runs the forward passes under bf16 autocast (weights, optimizer
         state and losses stay fp32).
@@ -125,6 +130,7 @@ class GANTrainer:
         self.feature_matching = feature_matching
         self.policy = check_policy(diff_augment)
         self.ema_decay = ema
+        self.ema_updates = 0
         self.G_ema = copy.deepcopy(self.G).eval() if ema else None
         if self.G_ema is not None:
             self.G_ema.requires_grad_(False)
@@ -199,8 +205,12 @@ class GANTrainer:
 
     @torch.no_grad()
     def update_ema(self):
+        """Move the EMA generator toward G with the warmed-up decay (see ``ema``)."""
+        t = self.ema_updates
+        decay = min(self.ema_decay, (1 + t) / (10 + t))
+        self.ema_updates += 1
         for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
-            p_ema.lerp_(p, 1.0 - self.ema_decay)
+            p_ema.lerp_(p, 1.0 - decay)
         for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
             b_ema.copy_(b)
 
