@@ -92,6 +92,12 @@ def parse_value(text):
     return {"none": None, "true": True, "false": False}.get(text.lower(), text)
 
 
+def parse_variant(spec):
+    """``"NAME:K=V;K=V"`` (a ``--variant``) -> ``(NAME, {K: value})``."""
+    name, _, params = spec.partition(":")
+    return name, {k: parse_value(v) for k, v in (p.split("=", 1) for p in params.split(";") if p)}
+
+
 def make_methods(image_shape, seed, gan_params, variants, *, n_classes):
     """Name -> (sampler or None, extra classifier params).
 
@@ -375,10 +381,7 @@ def main(argv=None):
 
     gan_params = dict(kv.split("=", 1) for kv in args.gan)
     gan_params = {k: parse_value(v) for k, v in gan_params.items()}
-    variants = {}
-    for spec in args.variant:
-        name, _, params = spec.partition(":")
-        variants[name] = {k: parse_value(v) for k, v in (p.split("=", 1) for p in params.split(";") if p)}
+    variants = dict(map(parse_variant, args.variant))
     clf_params = {}
     if args.quick:
         args.datasets, args.seeds = ["digits"], 1

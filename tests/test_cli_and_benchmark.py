@@ -267,13 +267,7 @@ def test_variants_script_runs_every_variant_once_per_dataset_with_valid_paramete
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()
     run = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
-    variants = {}
-    for line in listing:
-        kind, _, rest = line.partition(" ")
-        if kind == "variant":
-            name, _, spec = rest.partition(":")
-            params = dict(p.split("=", 1) for p in spec.split(";"))
-            variants[name] = {k: run["parse_value"](v) for k, v in params.items()}
+    variants = dict(run["parse_variant"](line.split(" ", 1)[1]) for line in listing if line.startswith("variant "))
     assert len(variants) == 25 and {"hinge", "ttur", "wgan-gp", "cond-hinge-da", "mlp"} <= set(variants)
     for name, params in variants.items():
         GANOverSampler(**params)._validate_params()  # unknown names or bad values raise
