@@ -46,24 +46,23 @@ fi
 run_group() {  # NAME DATASET METHODS...
   local name=$1 dataset=$2
   shift 2
-  if [ "$JOBS" = 1 ]; then
-    "$PY" benchmarks/run.py "${ARGS[@]}" --datasets "$dataset" --methods "$@" --out "$OUT/$name" > "$OUT/$name.log" 2>&1
-  else
-    "$PY" benchmarks/run.py "${ARGS[@]}" --datasets "$dataset" --methods "$@" --out "$OUT/$name" > "$OUT/$name.log" 2>&1 &
-  fi
+  "$PY" benchmarks/run.py "${ARGS[@]}" --datasets "$dataset" --methods "$@" --out "$OUT/$name" > "$OUT/$name.log" 2>&1
+}
+launch() {  # in the background unless JOBS=1
+  if [ "$JOBS" = 1 ]; then "$@"; else "$@" & fi
 }
 mkdir -p "$OUT"
 i=0
 for group in "${GROUPS_PNEUMONIA[@]}"; do
   i=$((i + 1))
   # shellcheck disable=SC2086
-  run_group "p$i" pneumonia $group
+  launch run_group "p$i" pneumonia $group
 done
 i=0
 for group in "${GROUPS_DIGITS[@]}"; do
   i=$((i + 1))
   # shellcheck disable=SC2086
-  run_group "d$i" digits $group
+  launch run_group "d$i" digits $group
 done
 wait
 "$PY" benchmarks/run.py --from-results "$OUT"/p*/results.jsonl "$OUT"/d*/results.jsonl --out "$OUT/merged"
