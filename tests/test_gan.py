@@ -119,6 +119,31 @@ def test_conditional_one_generator(tiny_images):
     assert sampler.generators_[0].generator is sampler.generators_[1].generator
 
 
+@pytest.mark.parametrize("architecture, shape", [("dcgan", (1, 28, 28)), ("mlp", (64,))])
+@pytest.mark.parametrize("loss", ["bce", "hinge"])
+def test_conditional_discriminator_starts_with_class_term_on_the_logit_scale(architecture, shape, loss):
+    """The projection term <embed(y), h> is initialised like the logit layer: at
+    torch's N(0, 1) embedding init it was ~40x the logit term on 28x28 images,
+    and the conditional GAN's D loss sat at 7-19 instead of ~1."""
+    from gansampler.over_sampling._gan import build_networks
+
+    config = dict(loss=loss, architecture=architecture, latent_dim=16, width=32, output="tanh")
+    G, D = build_networks(config, shape, n_classes=2, seed=0)
+    x = torch.rand(256, *shape, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    y = torch.arange(256) % 2
+    with torch.no_grad():
+        for _ in range(30):  # training-mode calls run spectral norm's power iteration
+            D(x, y)
+        h = D.features(x)
+        logit_term = D.logit(h).squeeze(1)
+        class_term = (D.embed(y) * h).sum(1)
+    ratio = (class_term.std() / logit_term.std()).item()
+    assert 0.1 < ratio < 5, ratio
+    for module in (G.embed, D.embed):
+        weight = getattr(module, "weight_orig", module.weight)
+        assert weight.std().item() == pytest.approx(0.02, rel=0.2)
+
+
 def test_tabular_uses_mlp():
     rng = np.random.RandomState(0)
     X = rng.randn(40, 3) * [1, 10, 100]
