@@ -8,6 +8,8 @@ pixels, never downloaded networks.
 - Fidelity and diversity of the distribution: :func:`fid`,
   :func:`frechet_distance`, :func:`frechet_distance_from_stats`,
   :func:`precision_recall_density_coverage`.
+- Confidence and class spread under a classifier of your domain:
+  :func:`inception_score`.
 - Mode collapse: :func:`ssim`, :func:`mean_pairwise_ssim`,
   :func:`diversity_report`.
 - Memorization: :func:`nearest_neighbor_ratio`, :func:`find_memorized`.
@@ -19,6 +21,7 @@ pixels, never downloaded networks.
 from ._diversity import diversity_report, mean_pairwise_ssim, ssim
 from ._features import extract_features
 from ._frechet import fid, frechet_distance, frechet_distance_from_stats
+from ._inception import inception_score
 from ._memorization import find_memorized, nearest_neighbor_ratio
 from ._prdc import precision_recall_density_coverage
 from ._report import quality_report, sampler_report
@@ -32,6 +35,7 @@ __all__ = [
     "find_memorized",
     "frechet_distance",
     "frechet_distance_from_stats",
+    "inception_score",
     "mean_pairwise_ssim",
     "nearest_neighbor_ratio",
     "precision_recall_density_coverage",
