@@ -81,12 +81,12 @@ def inception_score(X_fake, classifier, *, n_splits=10, random_state=None):
     proba = _class_probabilities(classifier, _to_numpy(X_fake))
     if proba.shape[0] < n_splits:
         raise ValueError(f"n_splits={n_splits} is more than the {proba.shape[0]} images.")
-    scores = []
     proba = proba[check_random_state(random_state).permutation(len(proba))]
+    tiny = np.finfo(np.float64).tiny
+    scores = []
     for part in np.array_split(proba, n_splits):
-        marginal = part.mean(axis=0, keepdims=True)
-        # p log(p / m) with 0 log 0 = 0 (m > 0 wherever p > 0)
-        tiny = np.finfo(np.float64).tiny
-        kl = np.where(part > 0, part * (np.log(np.maximum(part, tiny)) - np.log(np.maximum(marginal, tiny))), 0.0)
+        log_marginal = np.log(np.maximum(part.mean(axis=0, keepdims=True), tiny))
+        # p log(p / m), with 0 log 0 = 0 (m > 0 wherever p > 0)
+        kl = np.where(part > 0, part * (np.log(np.maximum(part, tiny)) - log_marginal), 0.0)
         scores.append(float(np.exp(kl.sum(axis=1).mean())))
     return float(np.mean(scores)), float(np.std(scores))
