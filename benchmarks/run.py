@@ -92,10 +92,15 @@ def parse_value(text):
     return {"none": None, "true": True, "false": False}.get(text.lower(), text)
 
 
+def parse_params(pairs):
+    """``["K=V", ...]`` -> ``{K: value}`` (empty items skipped)."""
+    return {k: parse_value(v) for k, v in (p.split("=", 1) for p in pairs if p)}
+
+
 def parse_variant(spec):
     """``"NAME:K=V;K=V"`` (a ``--variant``) -> ``(NAME, {K: value})``."""
     name, _, params = spec.partition(":")
-    return name, {k: parse_value(v) for k, v in (p.split("=", 1) for p in params.split(";") if p)}
+    return name, parse_params(params.split(";"))
 
 
 def make_methods(image_shape, seed, gan_params, variants, *, n_classes):
@@ -379,8 +384,7 @@ def main(argv=None):
     from gansampler.evaluation import evaluate_pipeline
     from gansampler.plotting import image_grid
 
-    gan_params = dict(kv.split("=", 1) for kv in args.gan)
-    gan_params = {k: parse_value(v) for k, v in gan_params.items()}
+    gan_params = parse_params(args.gan)
     variants = dict(map(parse_variant, args.variant))
     clf_params = {}
     if args.quick:
