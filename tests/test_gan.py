@@ -119,15 +119,12 @@ def test_conditional_one_generator(tiny_images):
     assert sampler.generators_[0].generator is sampler.generators_[1].generator
 
 
-@pytest.mark.parametrize("architecture, shape", [("dcgan", (1, 28, 28)), ("mlp", (64,))])
-@pytest.mark.parametrize("loss", ["bce", "hinge"])
-def test_conditional_discriminator_starts_with_class_term_on_the_logit_scale(architecture, shape, loss):
-    """The projection term <embed(y), h> is initialised like the logit layer: at
-    torch's N(0, 1) embedding init it was ~40x the logit term on 28x28 images,
-    and the conditional GAN's D loss sat at 7-19 instead of ~1."""
+def _initial_logit_terms(architecture, shape, loss, width):
+    """A freshly built conditional D's logit term and class-projection term on
+    256 random inputs (two classes), after spectral norm's power iterations."""
     from gansampler.over_sampling._gan import build_networks
 
-    config = dict(loss=loss, architecture=architecture, latent_dim=16, width=32, output="tanh")
+    config = dict(loss=loss, architecture=architecture, latent_dim=16, width=width, output="tanh")
     G, D = build_networks(config, shape, n_classes=2, seed=0)
     x = torch.rand(256, *shape, generator=torch.Generator().manual_seed(0)) * 2 - 1
     y = torch.arange(256) % 2
@@ -135,13 +132,39 @@ def test_conditional_discriminator_starts_with_class_term_on_the_logit_scale(arc
         for _ in range(30):  # training-mode calls run spectral norm's power iteration
             D(x, y)
         h = D.features(x)
-        logit_term = D.logit(h).squeeze(1)
-        class_term = (D.embed(y) * h).sum(1)
+        return G, D, D.logit(h).squeeze(1), (D.embed(y) * h).sum(1)
+
+
+@pytest.mark.parametrize("architecture, shape", [("dcgan", (1, 28, 28)), ("mlp", (64,))])
+@pytest.mark.parametrize("loss", ["bce", "hinge"])
+def test_conditional_discriminator_starts_with_class_term_on_the_logit_scale(architecture, shape, loss):
+    """The projection term <embed(y), h> is initialised like the logit layer: at
+    torch's N(0, 1) embedding init it was ~40x the logit term on 28x28 images,
+    and the conditional GAN's D loss sat at 7-19 instead of ~1."""
+    G, D, logit_term, class_term = _initial_logit_terms(architecture, shape, loss, width=32)
     ratio = (class_term.std() / logit_term.std()).item()
     assert 0.1 < ratio < 5, ratio
     for module in (G.embed, D.embed):
         weight = getattr(module, "weight_orig", module.weight)
         assert weight.std().item() == pytest.approx(0.02, rel=0.2)
+
+
+@pytest.mark.parametrize("loss", ["bce", "hinge", "wgan-gp"])
+def test_resnet_discriminator_starts_with_usable_logits(loss):
+    """Residual networks get SNGAN's Xavier initialisation: with DCGAN's
+    N(0, 0.02) the unnormalised residual D's logits started at a std of 4e-4
+    and, with G training beside it, its BCE loss stayed at 2 ln 2 (chance).
+    (The class term is compared by RMS: the sum-pooled features share a large
+    positive mean, which the two class embeddings turn into a class offset.)"""
+    G, D, logit_term, class_term = _initial_logit_terms("resnet", (1, 28, 28), loss, width=16)
+    rms = lambda t: t.pow(2).mean().sqrt().item()  # noqa: E731
+    assert rms(logit_term) > 0.1
+    assert 0.1 < rms(class_term) / rms(logit_term) < 10
+    with torch.no_grad():
+        fake = G(torch.randn(64, 16), torch.arange(64) % 2)
+    assert fake.std().item() > 0.05  # the generator's output is not collapsed at init
+    spectral = any(name.endswith("weight_orig") for name, _ in D.named_parameters())
+    assert spectral == (loss == "hinge")
 
 
 def test_tabular_uses_mlp():
@@ -279,7 +302,7 @@ def test_early_stopping_records_quality_and_bounds_epochs(tiny_images):
     assert "fd" not in plain.history_[1][0]  # the signal costs time: only when asked
 
 
-@pytest.mark.parametrize("architecture", ["dcgan", "resize-conv", "mlp"])
+@pytest.mark.parametrize("architecture", ["dcgan", "resize-conv", "resnet", "mlp"])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_every_architecture_gray_and_rgb(architecture, channels):
     rng = np.random.RandomState(0)

@@ -7,6 +7,8 @@ from gansampler.nn import (
     FlattenChannelsLast,
     MLPDiscriminator,
     MLPGenerator,
+    ResNetDiscriminator,
+    ResNetGenerator,
     SmallCNN,
 )
 
@@ -31,6 +33,32 @@ def test_resize_conv_generator_any_size(shape):
     assert x.shape == (3, *shape) and x.min() >= -1 and x.max() <= 1
     kinds = {type(m).__name__ for m in G.modules()}
     assert "ConvTranspose2d" not in kinds and "Upsample" in kinds
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_resnet_any_size(shape):
+    G = ResNetGenerator(16, shape, width=8, n_classes=3)
+    D = ResNetDiscriminator(shape, width=8, n_classes=3)
+    y = torch.tensor([0, 2, 1])
+    x = G(torch.randn(3, 16), y)
+    assert x.shape == (3, *shape) and x.min() >= -1 and x.max() <= 1
+    assert D(x, y).shape == (3,)
+    kinds = [type(m).__name__ for m in D.modules()]
+    assert "BatchNorm2d" not in kinds and "ConvTranspose2d" not in kinds
+    # residual: one block per doubling in G; D halves as often, then one more block
+    assert len(G.blocks) == len(D.features) - 2
+    n_params = lambda m: sum(p.numel() for p in m.parameters())
+    assert n_params(ResNetDiscriminator(shape, width=16)) > n_params(ResNetDiscriminator(shape, width=8))
+
+
+def test_resnet_spectral_norm_is_optional():
+    plain = ResNetDiscriminator((1, 28, 28), width=8)
+    normed = ResNetDiscriminator((1, 28, 28), width=8, n_classes=2, spectral_norm=True)
+    assert not any(name.endswith("weight_orig") for name, _ in plain.named_parameters())
+    wrapped = [name for name, _ in normed.named_parameters() if name.endswith("weight_orig")]
+    # every convolution, the logit and the class embedding
+    n_layers = sum(isinstance(m, (torch.nn.Conv2d, torch.nn.Linear, torch.nn.Embedding)) for m in normed.modules())
+    assert len(wrapped) == n_layers > 5
 
 
 def test_discriminator_flattens_channels_last_maps_without_a_copy():

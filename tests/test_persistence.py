@@ -16,7 +16,7 @@ def data():
     return X, y
 
 
-@pytest.mark.parametrize("params", [{}, {"conditional": True}, {"ema": 0.9, "loss": "hinge"}, {"architecture": "resize-conv"}])
+@pytest.mark.parametrize("params", [{}, {"conditional": True}, {"ema": 0.9, "loss": "hinge"}, {"architecture": "resize-conv"}, {"architecture": "resnet", "conditional": True}])
 def test_save_load_reproduces_samples(tmp_path, data, params):
     X, y = data
     sampler = GANOverSampler(**FAST, **params)

@@ -3,6 +3,7 @@
 from ._cnn import SmallCNN
 from ._dcgan import DCGANDiscriminator, DCGANGenerator, FlattenChannelsLast
 from ._mlp import MLPDiscriminator, MLPGenerator
+from ._resnet import ResNetDiscriminator, ResNetGenerator
 
 __all__ = [
     "DCGANDiscriminator",
@@ -10,5 +11,7 @@ __all__ = [
     "FlattenChannelsLast",
     "MLPDiscriminator",
     "MLPGenerator",
+    "ResNetDiscriminator",
+    "ResNetGenerator",
     "SmallCNN",
 ]

@@ -20,7 +20,7 @@ from torch.nn.utils import spectral_norm as _spectral_norm
 
 from ._projection import ProjectionDiscriminator
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "FlattenChannelsLast", "n_upsamplings"]
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "FlattenChannelsLast", "ProjectedGenerator", "n_upsamplings"]
 
 
 def n_upsamplings(height, width, max_doublings=5):
@@ -48,7 +48,43 @@ class FlattenChannelsLast(nn.Module):
         return x.permute(0, 2, 3, 1).flatten(1)
 
 
-class DCGANGenerator(nn.Module):
+class ProjectedGenerator(nn.Module):
+    """Base of the convolutional generators: ``z`` (plus a label embedding when
+    conditional) projected to a ``(c0, *s0)`` map, ``self.body`` grows it to the
+    image, then a centre crop when the size is not ``s0 * 2**k`` exactly.
+
+    Subclasses call ``_project_latent`` in ``__init__`` and define ``body``.
+    """
+
+    def _project_latent(self, latent_dim, image_shape, width, n_classes):
+        """Set the shared attributes; returns ``(k, c0, in_dim)``: doublings,
+        channels of the first map and the size of the projected input."""
+        _, height, width_px = image_shape
+        self.image_shape = tuple(image_shape)
+        self.latent_dim = latent_dim
+        self.n_classes = n_classes
+        k = n_upsamplings(height, width_px)
+        self.s0 = (math.ceil(height / 2**k), math.ceil(width_px / 2**k))
+        self.c0 = _channels(width, 0, k)
+        in_dim = latent_dim
+        if n_classes:
+            self.embed = nn.Embedding(n_classes, latent_dim)
+            in_dim += latent_dim
+        return k, self.c0, in_dim
+
+    def forward(self, z, y=None):
+        if self.n_classes:
+            z = torch.cat([z, self.embed(y)], dim=1)
+        x = self.body(self.project(z).view(-1, self.c0, *self.s0))
+        _, height, width = self.image_shape
+        if x.shape[-2:] != (height, width):
+            top = (x.shape[-2] - height) // 2
+            left = (x.shape[-1] - width) // 2
+            x = x[..., top : top + height, left : left + width]
+        return x
+
+
+class DCGANGenerator(ProjectedGenerator):
     """Latent vector to image, upsampling with ConvTranspose + BatchNorm + ReLU.
 
     Parameters
@@ -70,17 +106,8 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, latent_dim, image_shape, width=64, n_classes=0, upsample="transposed"):
         super().__init__()
-        channels, height, width_px = image_shape
-        self.image_shape = tuple(image_shape)
-        self.latent_dim = latent_dim
-        self.n_classes = n_classes
-        k = n_upsamplings(height, width_px)
-        self.s0 = (math.ceil(height / 2**k), math.ceil(width_px / 2**k))
-        c0 = _channels(width, 0, k)
-        in_dim = latent_dim
-        if n_classes:
-            self.embed = nn.Embedding(n_classes, latent_dim)
-            in_dim += latent_dim
+        channels = image_shape[0]
+        k, c0, in_dim = self._project_latent(latent_dim, image_shape, width, n_classes)
         self.project = nn.Sequential(
             nn.Linear(in_dim, c0 * self.s0[0] * self.s0[1], bias=False),
             nn.BatchNorm1d(c0 * self.s0[0] * self.s0[1]),
@@ -100,19 +127,9 @@ class DCGANGenerator(nn.Module):
             layers += [*double(c_in, c_out, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
         layers += [*double(_channels(width, k - 1, k), channels, bias=True), nn.Tanh()]
         self.upsample = nn.Sequential(*layers)
-        self.c0 = c0
 
-    def forward(self, z, y=None):
-        if self.n_classes:
-            z = torch.cat([z, self.embed(y)], dim=1)
-        x = self.project(z).view(-1, self.c0, *self.s0)
-        x = self.upsample(x)
-        _, height, width = self.image_shape
-        if x.shape[-2:] != (height, width):
-            top = (x.shape[-2] - height) // 2
-            left = (x.shape[-1] - width) // 2
-            x = x[..., top : top + height, left : left + width]
-        return x
+    def body(self, x):
+        return self.upsample(x)
 
 
 class DCGANDiscriminator(ProjectionDiscriminator):
