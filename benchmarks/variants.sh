@@ -31,17 +31,18 @@ VARIANTS=(
   "pa5:pre_augment=5;max_epochs=12;min_steps_per_epoch=50" "pa5-ema:pre_augment=5;max_epochs=12;min_steps_per_epoch=50;ema=0.999"
   "resize:architecture=resize-conv" "resize-critic:architecture=resize-conv;selection=critic;n_candidates=4"
   "resize-fm-ls:architecture=resize-conv;feature_matching=1.0;label_smoothing=0.1" "w64:width=64"
+  "resnet:architecture=resnet"
 )
 ARGS=()
 for v in "${VARIANTS[@]}"; do ARGS+=(--variant "$v"); done
 GROUPS_PNEUMONIA=("none class_weight random smote augment" "gan" "augment+gan" "da hinge-da" "cond-hinge-da"
                   "lsgan-da wgan-gp" "critic critic-da" "da-near da-seld pre-da" "wgan fm-ls mlp"
                   "resize" "resize-critic" "w64" "resize-fm-ls" "hinge lsgan" "ema ls fm" "ttur seld near"
-                  "pa5 pa5-ema")
+                  "pa5 pa5-ema" "resnet")
 GROUPS_DIGITS=("none class_weight random smote augment" "gan" "augment+gan" "cond-hinge-da critic" "da"
                "resize" "hinge-da lsgan-da" "wgan-gp" "wgan fm-ls mlp" "critic-da da-near da-seld"
                "pre-da resize-critic" "resize-fm-ls w64" "hinge lsgan ema" "ls fm ttur seld near"
-               "pa5 pa5-ema")
+               "pa5 pa5-ema" "resnet")
 if [ "$OUT" = --list ]; then
   printf 'variant %s\n' "${VARIANTS[@]}"
   printf 'pneumonia %s\n' "${GROUPS_PNEUMONIA[@]}"

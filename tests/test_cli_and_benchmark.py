@@ -268,7 +268,7 @@ def test_variants_script_runs_every_variant_once_per_dataset_with_valid_paramete
     ).stdout.splitlines()
     run = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
     variants = dict(run["parse_variant"](line.split(" ", 1)[1]) for line in listing if line.startswith("variant "))
-    assert len(variants) == 27 and {"hinge", "ttur", "wgan-gp", "cond-hinge-da", "mlp", "pa5-ema"} <= set(variants)
+    assert len(variants) == 28 and {"hinge", "ttur", "wgan-gp", "cond-hinge-da", "mlp", "pa5-ema", "resnet"} <= set(variants)
     for name, params in variants.items():
         GANOverSampler(**params)._validate_params()  # unknown names or bad values raise
     baselines = {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan"}
