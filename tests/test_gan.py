@@ -167,6 +167,23 @@ def test_resnet_discriminator_starts_with_usable_logits(loss):
     assert spectral == (loss == "hinge")
 
 
+@pytest.mark.parametrize("loss", ["bce", "lsgan", "hinge", "wgan", "wgan-gp"])
+@pytest.mark.parametrize("channels, conditional", [(1, False), (3, True)])
+def test_resnet_every_loss_and_trick_gray_and_rgb(loss, channels, conditional):
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, channels, 8, 8).astype(np.float32)
+    y = np.array([0] * 30 + [1] * 10)
+    sampler = GANOverSampler(
+        architecture="resnet", loss=loss, conditional=conditional, diff_augment="translation,cutout",
+        ema=0.9, feature_matching=1.0, label_smoothing=0.1, n_critic=2, random_state=0, **FAST,
+    )
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert X_res.shape == (60, channels, 8, 8) and np.bincount(y_res).tolist() == [30, 30]
+    assert np.isfinite(X_res).all() and X_res.min() >= 0 and X_res.max() <= 1
+    rows = [row for history in sampler.history_.values() for row in history]
+    assert rows and all(np.isfinite([row["d_loss"], row["g_loss"]]).all() for row in rows)
+
+
 def test_tabular_uses_mlp():
     rng = np.random.RandomState(0)
     X = rng.randn(40, 3) * [1, 10, 100]
