@@ -103,6 +103,14 @@ def parse_variant(spec):
     return name, parse_params(params.split(";"))
 
 
+def halfway(y):
+    """Target counts halfway between each smaller class's and the majority's (a
+    callable ``sampling_strategy``: the first half of the gap for ``half-augment``)."""
+    classes, counts = np.unique(y, return_counts=True)
+    top = counts.max()
+    return {c: int(n + (top - n) // 2) for c, n in zip(classes, counts) if n < top}
+
+
 def make_methods(image_shape, seed, gan_params, variants, *, n_classes):
     """Name -> (sampler or None, extra classifier params).
 
@@ -110,12 +118,16 @@ def make_methods(image_shape, seed, gan_params, variants, *, n_classes):
     scikit-learn's ``TunedThresholdClassifierCV`` (binary data, scikit-learn >= 1.5).
     """
     from imblearn.over_sampling import SMOTE, RandomOverSampler
+    from imblearn.pipeline import Pipeline
     from sklearn import model_selection
 
     from gansampler import AugmentationOverSampler, GANOverSampler
 
     def gan(**params):
         return GANOverSampler(image_shape=image_shape, random_state=seed, **{**gan_params, **params})
+
+    def half_augment():
+        return AugmentationOverSampler(sampling_strategy=halfway, image_shape=image_shape, random_state=seed)
 
     defaults = GANOverSampler()
     epochs = gan_params.get("max_epochs", defaults.max_epochs)
@@ -133,6 +145,14 @@ def make_methods(image_shape, seed, gan_params, variants, *, n_classes):
         # and 3x the minimum steps per epoch for small classes
         "augment+gan": (gan(pre_augment=2, max_epochs=max(1, epochs // 3),
                             min_steps_per_epoch=3 * min_steps), {}),
+        # classic augmentation for the first half of each class's gap, then the
+        # default GAN, trained on the real and augmented images, for the rest
+        # (both kinds of new rows reach the classifier); "half-augment" alone and
+        # "half-augment+random" (copies of those rows for the rest) are its controls
+        "half-augment": (half_augment(), {}),
+        "half-augment+gan": (Pipeline([("augment", half_augment()), ("gan", gan())]), {}),
+        "half-augment+random": (Pipeline([("augment", half_augment()),
+                                          ("random", RandomOverSampler(random_state=seed))]), {}),
     }
     if n_classes != 2 or not hasattr(model_selection, "TunedThresholdClassifierCV"):
         del methods["threshold"]

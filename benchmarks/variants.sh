@@ -38,11 +38,11 @@ for v in "${VARIANTS[@]}"; do ARGS+=(--variant "$v"); done
 GROUPS_PNEUMONIA=("none class_weight random smote augment" "gan" "augment+gan" "da hinge-da" "cond-hinge-da"
                   "lsgan-da wgan-gp" "critic critic-da" "da-near da-seld pre-da" "wgan fm-ls mlp"
                   "resize" "resize-critic" "w64" "resize-fm-ls" "hinge lsgan" "ema ls fm" "ttur seld near"
-                  "pa5 pa5-ema" "resnet")
+                  "pa5 pa5-ema" "resnet" "half-augment half-augment+gan half-augment+random")
 GROUPS_DIGITS=("none class_weight random smote augment" "gan" "augment+gan" "cond-hinge-da critic" "da"
                "resize" "hinge-da lsgan-da" "wgan-gp" "wgan fm-ls mlp" "critic-da da-near da-seld"
                "pre-da resize-critic" "resize-fm-ls w64" "hinge lsgan ema" "ls fm ttur seld near"
-               "pa5 pa5-ema" "resnet")
+               "pa5 pa5-ema" "resnet" "half-augment half-augment+gan half-augment+random")
 if [ "$OUT" = --list ]; then
   printf 'variant %s\n' "${VARIANTS[@]}"
   printf 'pneumonia %s\n' "${GROUPS_PNEUMONIA[@]}"

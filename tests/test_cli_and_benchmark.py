@@ -65,13 +65,17 @@ def test_benchmark_quick(tmp_path, monkeypatch):
     assert info.value.code == 0
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     methods = {r["method"] for r in rows}
-    assert methods == {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan"}
+    assert methods == {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan",
+                       "half-augment", "half-augment+gan", "half-augment+random"}
     for r in rows:
         assert 0 <= r["balanced_accuracy"] <= 1 and 0 <= r["roc_auc"] <= 1
         assert r["torch"] and r["seed"] == 0
         assert len(r["precision_per_class"]) == 10
     by_method = {r["method"]: r for r in rows}
     assert by_method["none"]["quality"] is None  # nothing synthetic to judge
+    n = {m: r["n_train_resampled"] for m, r in by_method.items()}
+    # half the gap augmented, the GAN fills the rest: balanced like "augment"
+    assert n["none"] < n["half-augment"] < n["half-augment+gan"] == n["half-augment+random"] == n["augment"]
     quality = by_method["random"]["quality"]
     assert sorted(quality, key=int) == [str(c) for c in range(1, 10)]  # the 9 over-sampled classes
     assert all(q["memorized_fraction"] == 1.0 for q in quality.values())  # exact copies
@@ -259,6 +263,13 @@ def test_benchmark_threshold_baseline_on_binary_data(tmp_path, capsys):
     assert "not run on digits: threshold" in printed and "no runs: nothing to report" in printed
 
 
+def test_halfway_targets_half_of_each_gap():
+    halfway = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))["halfway"]
+    y = np.array([0] * 10 + [1] * 4 + [2] * 1 + [3] * 10)
+    assert halfway(y) == {1: 7, 2: 5}
+    assert halfway(np.array(["a", "b", "b"])) == {"a": 1}  # a gap of 1 rounds down
+
+
 def test_variants_script_runs_every_variant_once_per_dataset_with_valid_parameters():
     from gansampler import GANOverSampler
 
@@ -271,7 +282,8 @@ def test_variants_script_runs_every_variant_once_per_dataset_with_valid_paramete
     assert len(variants) == 28 and {"hinge", "ttur", "wgan-gp", "cond-hinge-da", "mlp", "pa5-ema", "resnet"} <= set(variants)
     for name, params in variants.items():
         GANOverSampler(**params)._validate_params()  # unknown names or bad values raise
-    baselines = {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan"}
+    baselines = {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan",
+                 "half-augment", "half-augment+gan", "half-augment+random"}
     for dataset in ("pneumonia", "digits"):
         methods = [m for line in listing if line.startswith(dataset + " ") for m in line.split()[1:]]
         assert sorted(methods) == sorted(baselines | set(variants)), dataset  # each exactly once
