@@ -26,6 +26,9 @@ def _identity(module):
 
 
 class _UpBlock(nn.Module):
+    """Residual block of the generator: BN-ReLU-upsample-conv-BN-ReLU-conv, plus
+    a 1x1 convolution of the upsampled input."""
+
     def __init__(self, c_in, c_out):
         super().__init__()
         self.bn1 = nn.BatchNorm2d(c_in)
