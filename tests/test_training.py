@@ -146,3 +146,75 @@ def test_monitor_records_fd_without_stopping():
     trainer = _trainer(monitor=True)
     history = trainer.fit(torch.rand(32, 1, 8, 8) * 2 - 1, max_epochs=3)
     assert len(history) == 3 and all(row["fd"] >= 0 for row in history)
+
+
+def _twins(loss="bce", **kwargs):
+    """Two trainers with the same initial weights."""
+    twins = []
+    for _ in range(2):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            twins.append(_trainer(loss=loss, **kwargs))
+    return twins
+
+
+def test_step_with_given_noise_is_the_eager_step():
+    # the contract the CUDA graph relies on: noise drawn from the trainer's
+    # generator in batch order and passed in gives the very same update
+    x = torch.rand(32, 1, 8, 8) * 2 - 1
+    drawn, given = _twins(n_critic=2, ema=0.9)
+    batches = [(x[:16], None), (x[16:], None)]
+    drawn.train_step(batches)
+    noise = [given.noise(16), given.noise(16)]
+    given.step(batches, noise)
+    given.update_ema()
+    for p, q in zip(drawn.sampling_generator.state_dict().values(),
+                    given.sampling_generator.state_dict().values()):
+        assert torch.equal(p, q)
+    assert drawn.rng.get_state().equal(given.rng.get_state())
+
+
+def test_cpu_never_graphs_the_step():
+    assert _trainer(cuda_graph=True).step_graph is None
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+@needs_cuda
+@pytest.mark.parametrize(
+    "loss, kwargs",
+    [
+        ("bce", {}),
+        ("bce", dict(ema=0.9, feature_matching=1.0, label_smoothing=0.1, n_critic=2)),
+        ("bce", dict(precision="bf16")),
+        ("lsgan", {}),
+        ("hinge", {}),
+        ("wgan", {}),
+    ],
+)
+def test_cuda_graph_replays_the_eager_step(loss, kwargs):
+    # 10 batches of 16 per epoch: 3 eager warm-up steps, a capture, then replays
+    x = torch.rand(160, 1, 8, 8) * 2 - 1
+    graphed, eager = _twins(loss, device="cuda", cuda_graph=True, **kwargs)
+    eager.step_graph = None  # its optimizers stay capturable: the same arithmetic
+    h_graphed = graphed.fit(x, max_epochs=2)
+    h_eager = eager.fit(x, max_epochs=2)
+    assert graphed.step_graph.graph is not None
+    assert graphed.step_graph.n_steps == 2 * 10 // kwargs.get("n_critic", 1)
+    # the same kernels on the same numbers: fp32 agrees to rounding; bf16 rounds
+    # coarser (one weight of 1,024 differed by 1.2e-4 on an H200)
+    tol = 1e-3 if kwargs.get("precision") == "bf16" else 1e-4
+    for p, q in zip(graphed.sampling_generator.state_dict().values(),
+                    eager.sampling_generator.state_dict().values()):
+        torch.testing.assert_close(p, q, rtol=10 * tol, atol=tol)
+    for row_graphed, row_eager in zip(h_graphed, h_eager):
+        assert row_graphed["d_loss"] == pytest.approx(row_eager["d_loss"], rel=10 * tol, abs=tol)
+
+
+@needs_cuda
+def test_cuda_graph_is_left_out_where_the_step_draws_random_numbers():
+    assert _trainer(device="cuda", diff_augment="translation").step_graph is None
+    assert _trainer(loss="wgan-gp", device="cuda").step_graph is None
+    assert _trainer(device="cuda", cuda_graph=False).step_graph is None
+    assert _trainer(device="cuda").step_graph is not None
