@@ -7,6 +7,8 @@ python benchmarks/speed.py --steps 20   # shorter
 """
 
 import argparse
+import contextlib
+import functools
 import json
 import platform
 import sys
@@ -20,6 +22,7 @@ from torch import nn
 from gansampler import GANOverSampler
 from gansampler.datasets import load_medmnist
 from gansampler.nn import DCGANGenerator, FlattenChannelsLast
+from gansampler.over_sampling import _gan
 from gansampler.over_sampling._gan import cpu_has_bf16, generate, resolve_precision
 from gansampler.training import GANTrainer
 
@@ -102,10 +105,11 @@ def reference_loop(x, steps, device):
     return images / (time.perf_counter() - start)
 
 
-def gansampler_loop(x, steps, device, precision="fp32"):
+def gansampler_loop(x, steps, device, precision="fp32", cuda_graph=True):
     """gansampler's GANTrainer on the reference networks."""
     torch.manual_seed(0)
-    trainer = GANTrainer(RefG(), RefD(FlattenChannelsLast), device=device, seed=0, batch_size=64, precision=precision)
+    trainer = GANTrainer(RefG(), RefD(FlattenChannelsLast), device=device, seed=0, batch_size=64,
+                         precision=precision, cuda_graph=cuda_graph)
     x = x.to(device)
     n_per_epoch = x.shape[0] // 64
     epochs = max(1, steps // n_per_epoch)
@@ -159,6 +163,18 @@ def generation_rate(shape, device, n=4096):
     return total / (time.perf_counter() - start)
 
 
+@contextlib.contextmanager
+def without_cuda_graphs():
+    """fit_resample with the training step run eagerly on CUDA (the estimator has
+    no parameter for it: graphs are always on where they apply)."""
+    trainer = _gan.GANTrainer
+    _gan.GANTrainer = functools.partial(trainer, cuda_graph=False)
+    try:
+        yield
+    finally:
+        _gan.GANTrainer = trainer
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=60,
@@ -167,8 +183,10 @@ def main(argv=None):
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall time")
     parser.add_argument("--data", type=Path, default=PNEUMONIA,
                         help="PneumoniaMNIST .npz (random 28x28 images when absent)")
+    parser.add_argument("--devices", nargs="+", choices=["cpu", "cuda"], default=["cpu", "cuda"],
+                        help="where to measure (cuda only where available)")
     args = parser.parse_args(argv)
-    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    devices = [torch.device(d) for d in args.devices if d == "cpu" or torch.cuda.is_available()]
     env = {"device": "", "torch": torch.__version__, "threads": torch.get_num_threads(),
            "cpu": platform.processor() or platform.machine()}
 
@@ -189,6 +207,10 @@ def main(argv=None):
         report("train_images_per_s_reference", ref, "images/s", **env)
         report("train_images_per_s_gansampler", ours, "images/s", **env)
         report("train_speedup_vs_reference", ours / ref, "x", **env)
+        if device.type == "cuda":
+            eager = gansampler_loop(x, args.steps, device, cuda_graph=False)
+            report("train_images_per_s_gansampler_no_graph", eager, "images/s", **env)
+            report("train_speedup_vs_reference_no_graph", eager / ref, "x", **env)
         bf16 = gansampler_loop(x, args.steps, device, precision="bf16")
         report("train_images_per_s_gansampler_bf16", bf16, "images/s", **env)
         report("train_speedup_vs_reference_bf16", bf16 / ref, "x", **env)
@@ -209,14 +231,21 @@ def main(argv=None):
         if not args.skip_fit and y is not None:
             suffix = "" if device.type == "cpu" else "_cuda"
             auto = resolve_precision("auto", device, X.shape[1:])
-            runs = [("", {}), ("_early_stopping", {"early_stopping": 5})]
+            runs = [("", {}, True), ("_early_stopping", {"early_stopping": 5}, True)]
             if auto != "fp32":
-                runs.append(("_fp32", {"precision": "fp32"}))
-            for name, params in runs:
+                runs.append(("_fp32", {"precision": "fp32"}, True))
+            if device.type == "cuda":
+                runs.append(("_no_graph", {}, False))
+            for name, params, graphs in runs:
                 start = time.perf_counter()
-                GANOverSampler(random_state=0, device=device, **params).fit_resample(X, y)
-                report(f"fit_resample_seconds_pneumonia{name}{suffix}", time.perf_counter() - start, "s",
-                       precision=params.get("precision", auto), **env)
+                sampler = GANOverSampler(random_state=0, device=device, **params)
+                with contextlib.nullcontext() if graphs else without_cuda_graphs():
+                    sampler.fit_resample(X, y)
+                seconds = time.perf_counter() - start
+                epochs = [row for history in sampler.history_.values() for row in history]
+                report(f"fit_resample_seconds_pneumonia{name}{suffix}", seconds, "s",
+                       precision=params.get("precision", auto), epochs=len(epochs),
+                       training_seconds=round(sum(row["seconds"] for row in epochs), 3), **env)
 
     width = max(len(f["metric"]) for f in FIGURES)
     print(f"{'metric':<{width}}  {'value':>12}  unit      device")
