@@ -9,10 +9,14 @@
 #   bash benchmarks/variants.sh OUT_DIR        # PYTHON=python3 to choose the interpreter
 #   JOBS=1 bash benchmarks/variants.sh OUT_DIR # on a CPU
 #   bash benchmarks/variants.sh --list         # what would run, without running it
+#   DATASETS=pneumonia RUN_ARGS=--no-quality bash benchmarks/variants.sh OUT_DIR
+#                                              # one dataset; extra arguments for every run.py
 set -euo pipefail
 OUT=${1:-benchmark_results/variants}
 PY=${PYTHON:-python}
 JOBS=${JOBS:-0}
+DATASETS=${DATASETS:-pneumonia digits}
+read -r -a RUN_ARGS <<< "${RUN_ARGS:-}"
 cd "$(dirname "$0")/.."
 DA="diff_augment=translation,cutout;ema=0.999"
 VARIANTS=(
@@ -52,23 +56,28 @@ fi
 run_group() {  # NAME DATASET METHODS...
   local name=$1 dataset=$2
   shift 2
-  "$PY" benchmarks/run.py "${ARGS[@]}" --datasets "$dataset" --methods "$@" --out "$OUT/$name" > "$OUT/$name.log" 2>&1
+  "$PY" benchmarks/run.py "${ARGS[@]}" ${RUN_ARGS[@]+"${RUN_ARGS[@]}"} --datasets "$dataset" --methods "$@" \
+    --out "$OUT/$name" > "$OUT/$name.log" 2>&1
 }
 launch() {  # in the background unless JOBS=1
   if [ "$JOBS" = 1 ]; then "$@"; else "$@" & fi
 }
 mkdir -p "$OUT"
 i=0
-for group in "${GROUPS_PNEUMONIA[@]}"; do
-  i=$((i + 1))
-  # shellcheck disable=SC2086
-  launch run_group "p$i" pneumonia $group
-done
+if [[ " $DATASETS " == *" pneumonia "* ]]; then
+  for group in "${GROUPS_PNEUMONIA[@]}"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    launch run_group "p$i" pneumonia $group
+  done
+fi
 i=0
-for group in "${GROUPS_DIGITS[@]}"; do
-  i=$((i + 1))
-  # shellcheck disable=SC2086
-  launch run_group "d$i" digits $group
-done
+if [[ " $DATASETS " == *" digits "* ]]; then
+  for group in "${GROUPS_DIGITS[@]}"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    launch run_group "d$i" digits $group
+  done
+fi
 wait
-"$PY" benchmarks/run.py --from-results "$OUT"/p*/results.jsonl "$OUT"/d*/results.jsonl --out "$OUT/merged"
+"$PY" benchmarks/run.py --from-results "$OUT"/[pd]*/results.jsonl --out "$OUT/merged"
