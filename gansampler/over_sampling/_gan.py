@@ -198,7 +198,11 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose):
             continue
         finally:
             callbacks[0].close()
-        return trainer.sampling_generator.cpu().eval(), trainer.D.cpu().eval(), history
+        # back to the default layout (the trainer runs channels-last), so a fitted
+        # generator and one loaded from disk run the same kernels on any device
+        G, D = (net.cpu().to(memory_format=torch.contiguous_format).eval()
+                for net in (trainer.sampling_generator, trainer.D))
+        return G, D, history
     raise GANTrainingError(
         f"GAN training for class {getattr(label, 'item', lambda: label)()!r} diverged (non-finite loss at epoch "
         f"{error.epoch}) twice, the second time with half the learning rate. Try a "
