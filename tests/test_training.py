@@ -178,6 +178,22 @@ def test_cpu_never_graphs_the_step():
     assert _trainer(cuda_graph=True).step_graph is None
 
 
+def test_which_steps_are_graphed():
+    # decided without a GPU: the device type, the options, and the thread
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gansampler.training._loop import graphs_step
+
+    assert graphs_step(True, "cuda", (), "bce")
+    assert graphs_step(True, "cuda:1", (), "hinge")
+    assert not graphs_step(False, "cuda", (), "bce")
+    assert not graphs_step(True, "cpu", (), "bce")
+    assert not graphs_step(True, "cuda", ("translation",), "bce")
+    assert not graphs_step(True, "cuda", (), "wgan-gp")
+    with ThreadPoolExecutor(1) as pool:  # joblib's threading backend, dask's workers
+        assert not pool.submit(graphs_step, True, "cuda", (), "bce").result()
+
+
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
 

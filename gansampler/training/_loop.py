@@ -10,6 +10,7 @@ per epoch, so the hot loop never waits on the host.
 import contextlib
 import copy
 import math
+import threading
 import time
 
 import torch
@@ -34,6 +35,21 @@ def _adam(params, lr, betas, capturable=False):
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=True, capturable=capturable)
     except RuntimeError:  # "`fused=True` requires ... supported devices" (older torch)
         return torch.optim.Adam(params, lr=lr, betas=betas, capturable=capturable)
+
+
+def graphs_step(cuda_graph, device, policy, loss):
+    """Whether :class:`GANTrainer` replays its step from a CUDA graph: on CUDA,
+    for steps that draw no random numbers of their own (no DiffAugment policy,
+    not WGAN-GP), and only in a process's main thread, since capturing a graph
+    while other threads of the process run CUDA work (joblib's threading backend,
+    dask's worker threads) can fail."""
+    return (
+        bool(cuda_graph)
+        and torch.device(device).type == "cuda"
+        and not policy
+        and loss != "wgan-gp"
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
 class GANDivergenceError(FloatingPointError):
@@ -95,8 +111,9 @@ class GANTrainer:
         On CUDA, capture the training step once as a CUDA graph and replay it
         (see :mod:`gansampler.training._graph`): these small networks are bound by
         kernel launches there. Only steps that draw no random numbers of their
-        own are graphed, so not with ``diff_augment`` or ``loss="wgan-gp"``; the
-        CPU always runs the step eagerly. :attr:`step_graph` is the graph, or None.
+        own are graphed, so not with ``diff_augment`` or ``loss="wgan-gp"``, and
+        only in the main thread (see :func:`graphs_step`); the CPU always runs
+        the step eagerly. :attr:`step_graph` is the graph, or None.
     """
 
     def __init__(
@@ -145,7 +162,7 @@ class GANTrainer:
         if self.G_ema is not None:
             self.G_ema.requires_grad_(False)
         self.callbacks = list(callbacks)
-        graphed = cuda_graph and self.device.type == "cuda" and not self.policy and loss != "wgan-gp"
+        graphed = graphs_step(cuda_graph, self.device, self.policy, loss)
         self.step_graph = StepGraph(self.step, self.G.latent_dim, self.rng) if graphed else None
         # channels-last convolutions: faster with cuDNN, and ~13% faster with
         # oneDNN on CPU for these networks (measured on 2 cores at 28x28)
