@@ -234,3 +234,24 @@ def test_cuda_graph_is_left_out_where_the_step_draws_random_numbers():
     assert _trainer(loss="wgan-gp", device="cuda").step_graph is None
     assert _trainer(device="cuda", cuda_graph=False).step_graph is None
     assert _trainer(device="cuda").step_graph is not None
+
+
+def test_step_graph_inputs_follow_the_batches_and_start_over_on_new_shapes():
+    # the part of StepGraph that runs before any CUDA call, checked on the CPU
+    from gansampler.training._graph import StepGraph
+
+    rng = torch.Generator().manual_seed(0)
+    graph = StepGraph(step=None, latent_dim=8, generator=rng)
+    x = torch.rand(16, 1, 8, 8)
+    graph._load([(x, None)])
+    (x_static, y_static, z_static), = graph.inputs
+    assert torch.equal(x_static, x) and y_static is None and z_static.shape == (16, 8)
+    expected = torch.randn(16, 8, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(z_static, expected)  # drawn as the eager step draws them
+    graph.n_steps, graph.graph = 5, "captured"
+    graph._load([(x + 1, None)])  # same shapes: the same static tensors, refilled
+    assert graph.inputs[0][0] is x_static and torch.equal(x_static, x + 1)
+    assert graph.graph == "captured" and graph.n_steps == 5
+    graph._load([(x[:8], torch.zeros(8, dtype=torch.long))])  # new shapes: start over
+    assert graph.graph is None and graph.n_steps == 0
+    assert graph.inputs[0][0].shape == (8, 1, 8, 8) and graph.inputs[0][1].shape == (8,)

@@ -53,20 +53,20 @@ class StepGraph:
         self.metrics = None
 
     def _load(self, batches):
-        """Copy the batches into the static inputs and draw their noise."""
-        if self.inputs is None:
+        """Copy the batches into the static inputs and draw their noise. Batches
+        of another number or shape than the captured ones (a later ``fit`` on
+        other data) start over: new inputs, warm-up, capture."""
+        shapes = [(x.shape, None if y is None else y.shape) for x, y in batches]
+        if self.inputs is None or shapes != [
+            (x.shape, None if y is None else y.shape) for x, y, _ in self.inputs
+        ]:
+            self.graph, self.metrics, self.n_steps = None, None, 0
             self.inputs = [
                 (x.clone(), None if y is None else y.clone(),
                  x.new_empty((x.shape[0], self.latent_dim), dtype=torch.float32))
                 for x, y in batches
             ]
-        if len(batches) != len(self.inputs):
-            raise ValueError(f"a graphed step takes {len(self.inputs)} batches, got {len(batches)}")
         for (x, y), (x_static, y_static, z_static) in zip(batches, self.inputs):
-            if x.shape != x_static.shape:
-                raise ValueError(
-                    f"a graphed step takes batches of shape {tuple(x_static.shape)}, got {tuple(x.shape)}"
-                )
             x_static.copy_(x)
             if y is not None:
                 y_static.copy_(y)
