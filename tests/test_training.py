@@ -1,10 +1,13 @@
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
 
 from gansampler.nn import DCGANDiscriminator, DCGANGenerator
 from gansampler.training import LOSSES, GANDivergenceError, GANTrainer, diff_augment
+from gansampler.training._graph import StepGraph
+from gansampler.training._loop import graphs_step
 
 
 def _trainer(shape=(1, 8, 8), loss="bce", **kwargs):
@@ -180,10 +183,6 @@ def test_cpu_never_graphs_the_step():
 
 def test_which_steps_are_graphed():
     # decided without a GPU: the device type, the options, and the thread
-    from concurrent.futures import ThreadPoolExecutor
-
-    from gansampler.training._loop import graphs_step
-
     assert graphs_step(True, "cuda", (), "bce")
     assert graphs_step(True, "cuda:1", (), "hinge")
     assert not graphs_step(False, "cuda", (), "bce")
@@ -238,8 +237,6 @@ def test_cuda_graph_is_left_out_where_the_step_draws_random_numbers():
 
 def test_step_graph_inputs_follow_the_batches_and_start_over_on_new_shapes():
     # the part of StepGraph that runs before any CUDA call, checked on the CPU
-    from gansampler.training._graph import StepGraph
-
     rng = torch.Generator().manual_seed(0)
     graph = StepGraph(step=None, latent_dim=8, generator=rng)
     x = torch.rand(16, 1, 8, 8)

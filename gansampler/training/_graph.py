@@ -50,6 +50,7 @@ class StepGraph:
         self.n_steps = 0
         self.graph = None
         self.inputs = None
+        self.shapes = None  # of the batches the static inputs hold
         self.metrics = None
 
     def _load(self, batches):
@@ -57,10 +58,8 @@ class StepGraph:
         of another number or shape than the captured ones (a later ``fit`` on
         other data) start over: new inputs, warm-up, capture."""
         shapes = [(x.shape, None if y is None else y.shape) for x, y in batches]
-        if self.inputs is None or shapes != [
-            (x.shape, None if y is None else y.shape) for x, y, _ in self.inputs
-        ]:
-            self.graph, self.metrics, self.n_steps = None, None, 0
+        if shapes != self.shapes:
+            self.graph, self.metrics, self.n_steps, self.shapes = None, None, 0, shapes
             self.inputs = [
                 (x.clone(), None if y is None else y.clone(),
                  x.new_empty((x.shape[0], self.latent_dim), dtype=torch.float32))
