@@ -145,6 +145,20 @@ def test_early_stopping_stops_and_keeps_the_best_generator():
     assert kept == pytest.approx(best, rel=1e-6)  # the best epoch's generator was restored
 
 
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_monitor_generates_at_the_trainers_precision(precision):
+    trainer = _trainer(precision=precision, monitor=True)
+    seen = []  # (autocast on, training mode) of each monitor call of G
+    trainer.G.register_forward_hook(
+        lambda m, args, out: seen.append((torch.is_autocast_enabled("cpu"), m.training))
+        if not torch.is_grad_enabled() else None
+    )
+    history = trainer.fit(torch.rand(32, 1, 8, 8) * 2 - 1, max_epochs=2)
+    assert seen == [(precision == "bf16", False)] * 2  # one 32-image chunk per epoch, in eval mode
+    assert all(math.isfinite(row["fd"]) for row in history)
+    assert trainer.G.training  # back in training mode
+
+
 def test_monitor_records_fd_without_stopping():
     trainer = _trainer(monitor=True)
     history = trainer.fit(torch.rand(32, 1, 8, 8) * 2 - 1, max_epochs=3)

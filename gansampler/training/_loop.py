@@ -326,7 +326,7 @@ class GANTrainer:
             if not all(math.isfinite(v) for v in values):
                 raise GANDivergenceError(epoch, metrics)
             if monitor is not None:
-                metrics["fd"] = monitor(self.sampling_generator)
+                metrics["fd"] = monitor(self.sampling_generator, self.autocast)
             metrics["seconds"] = time.perf_counter() - start
             history.append(metrics)
             for callback in self.callbacks:
@@ -376,12 +376,15 @@ class QualityMonitor:
         return features.mean(0), torch.cov(features.T).reshape(features.shape[1], -1)
 
     @torch.no_grad()
-    def __call__(self, generator):
+    def __call__(self, generator, autocast=contextlib.nullcontext):
+        """The distance for ``generator``'s images, generated in eval mode under
+        the context ``autocast()`` returns (the trainer's precision)."""
         was_training = generator.training
         generator.eval()
-        fake = torch.cat([
-            generator(self.z[i : i + 256], None if self.y is None else self.y[i : i + 256]).float()
-            for i in range(0, len(self.z), 256)
-        ])
+        with autocast():
+            fake = torch.cat([
+                generator(self.z[i : i + 256], None if self.y is None else self.y[i : i + 256]).float()
+                for i in range(0, len(self.z), 256)
+            ])
         generator.train(was_training)
         return frechet_distance_from_stats(*self.real, *self._stats(fake))
