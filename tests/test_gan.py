@@ -257,6 +257,19 @@ def test_n_jobs_gives_same_output():
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("device, expected", [
+    ("cuda", ["cuda:0", "cuda:1", "cuda:2", "cuda:0"]),  # classes round the GPUs
+    ("cuda:1", ["cuda:1"] * 4),  # a chosen GPU takes every class
+    ("cpu", ["cpu"] * 4),
+])
+def test_classes_spread_over_the_gpus(monkeypatch, device, expected):
+    # no GPU needed: _devices only reads how many there are
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 3)
+    sampler = GANOverSampler(device=device)
+    sampler.device_ = torch.device(device)
+    assert [str(d) for d in sampler._devices(4)] == expected
+
+
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_same_seed_same_output_in_each_precision(tiny_images, precision):
     X, y = tiny_images
