@@ -3,7 +3,7 @@
 Prints a table and one JSON line per figure: {"metric": NAME, "value": NUMBER, ...}.
 
 python benchmarks/speed.py              # all figures (needs ../shared/data/pneumoniamnist.npz)
-python benchmarks/speed.py --steps 20   # shorter
+python benchmarks/speed.py --steps 20 --rounds 1   # shorter
 """
 
 import argparse
@@ -180,6 +180,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=60,
                         help="D+G steps of the reference loop; gansampler's loop runs whole epochs of "
                              "18 steps, at least one")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of the training loops; medians are reported")
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall time")
     parser.add_argument("--data", type=Path, default=PNEUMONIA,
                         help="PneumoniaMNIST .npz (random 28x28 images when absent)")
@@ -202,18 +204,26 @@ def main(argv=None):
     flops = step_flops(RefG(), RefD())
     for device in devices:
         env["device"] = str(device) if device.type == "cpu" else torch.cuda.get_device_name()
-        ref = reference_loop(x, args.steps, device)
-        ours = gansampler_loop(x, args.steps, device)
-        report("train_images_per_s_reference", ref, "images/s", **env)
-        report("train_images_per_s_gansampler", ours, "images/s", **env)
-        report("train_speedup_vs_reference", ours / ref, "x", **env)
+        loops = {"": functools.partial(gansampler_loop, precision="fp32"),
+                 "_bf16": functools.partial(gansampler_loop, precision="bf16")}
         if device.type == "cuda":
-            eager = gansampler_loop(x, args.steps, device, cuda_graph=False)
-            report("train_images_per_s_gansampler_no_graph", eager, "images/s", **env)
-            report("train_speedup_vs_reference_no_graph", eager / ref, "x", **env)
-        bf16 = gansampler_loop(x, args.steps, device, precision="bf16")
-        report("train_images_per_s_gansampler_bf16", bf16, "images/s", **env)
-        report("train_speedup_vs_reference_bf16", bf16 / ref, "x", **env)
+            loops["_no_graph"] = functools.partial(gansampler_loop, cuda_graph=False)
+        rates = {name: [] for name in ["reference", *loops]}
+        for _ in range(args.rounds):  # interleaved: a machine's drift hits every loop alike
+            rates["reference"].append(reference_loop(x, args.steps, device))
+            for name, loop in loops.items():
+                rates[name].append(loop(x, args.steps, device))
+        ref = float(np.median(rates["reference"]))
+        report("train_images_per_s_reference", ref, "images/s",
+               rounds=[round(r, 1) for r in rates["reference"]], **env)
+        for name in loops:
+            # the median of each round's ratio to the reference run just before it
+            ratios = np.divide(rates[name], rates["reference"])
+            report(f"train_images_per_s_gansampler{name}", np.median(rates[name]), "images/s",
+                   rounds=[round(r, 1) for r in rates[name]], **env)
+            report(f"train_speedup_vs_reference{name}", np.median(ratios), "x",
+                   rounds=[round(r, 4) for r in ratios], **env)
+        ours = float(np.median(rates[""]))
         rate = matmul_rate(device)
         report("matmul_gflops", rate / 1e9, "GFLOP/s", **env)
         report("achieved_gflops_gansampler_loop", ours * flops / 1e9, "GFLOP/s", flops_per_image=flops, **env)
