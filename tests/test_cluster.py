@@ -1,4 +1,4 @@
-"""Classes trained in threads and on a dask.distributed cluster through joblib's backends."""
+"""Classes trained in threads and on dask.distributed and Ray clusters through joblib's backends."""
 
 import numpy as np
 import pytest
@@ -43,3 +43,24 @@ def test_dask_backend_gives_the_same_output():
     assert len(stream.data) >= 2  # the two minority classes ran as cluster tasks
     np.testing.assert_array_equal(local, remote)
     assert np.bincount(y_res).tolist() == [30, 30, 30]
+
+
+def test_ray_backend_gives_the_same_output():
+    # Ray is not in the test extra (a large wheel): this runs where it is installed
+    ray = pytest.importorskip("ray")
+    from ray.util.joblib import register_ray
+
+    X, y = _data()
+    local, _ = GANOverSampler(**PARAMS).fit_resample(X, y)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        register_ray()
+        with parallel_backend("ray"):
+            remote, y_res = GANOverSampler(**PARAMS).fit_resample(X, y)
+        # joblib's batches of tasks, as Ray ran them in its pool's actors
+        tasks = [event for event in ray.timeline() if event.get("cat") == "task::PoolActor.run_batch"]
+    finally:
+        ray.shutdown()
+    np.testing.assert_array_equal(local, remote)
+    assert np.bincount(y_res).tolist() == [30, 30, 30]
+    assert len(tasks) >= 1  # the classes ran on the Ray cluster, not in this process
