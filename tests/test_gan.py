@@ -1,4 +1,5 @@
 import random
+import weakref
 from collections import Counter
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 import torch
 
 from gansampler import GANOverSampler
+from gansampler.over_sampling import _gan
 from gansampler.over_sampling._base import resolve_device
 from gansampler.over_sampling._gan import resolve_precision
 
@@ -255,6 +257,43 @@ def test_n_jobs_gives_same_output():
     a, _ = GANOverSampler(n_jobs=1, **params).fit_resample(X, y)
     b, _ = GANOverSampler(n_jobs=2, **params).fit_resample(X, y)
     np.testing.assert_array_equal(a, b)
+
+
+def test_generated_images_stream_through_one_chunk_at_a_time(tiny_images, monkeypatch):
+    # memory stays at the output array plus a chunk: when the GAN is asked for a
+    # chunk, the one before it has been written into the output and dropped
+    alive, n_chunks = [], []
+    real_generate = _gan.generate
+
+    def spy(*args, **kwargs):
+        for chunk in real_generate(*args, **kwargs):
+            alive[:] = [ref for ref in alive if ref() is not None]
+            assert not alive, "a previous chunk of generated images is still held"
+            alive.append(weakref.ref(chunk))
+            n_chunks.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(_gan, "generate", spy)
+    X, y = tiny_images
+    sampler = GANOverSampler(sampling_strategy={1: 2500}, random_state=0, **FAST)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert n_chunks == [1024, 1024, 432] and X_res.shape == (60 + 2480, 8, 8)
+
+    # sample(): checked from inside the generator, so that the generating loop's
+    # own references count too
+    class Recorder(torch.nn.Module):
+        latent_dim = 8
+        outputs = []
+
+        def forward(self, z, y=None):
+            assert all(ref() is None for ref in self.outputs), "a previous chunk is still held"
+            out = torch.zeros(len(z), 1, 8, 8)
+            self.outputs.append(weakref.ref(out))
+            return out
+
+    sampler.generators_[1] = Recorder()
+    assert sampler.sample(3000, 1).shape == (3000, 8, 8)
+    assert len(Recorder.outputs) == 3  # chunks of 1,024, 1,024 and 952
 
 
 @pytest.mark.parametrize("device, expected", [

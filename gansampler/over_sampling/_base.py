@@ -159,10 +159,7 @@ class BaseImageOverSampler(BaseOverSampler):
         start = X.shape[0]
         for label, n_samples in self.sampling_strategy_.items():
             stop = start + n_samples
-            for chunk in new.get(label, ()) if n_samples else ():
-                chunk = fmt.from_model(chunk)
-                X_out[start : start + chunk.shape[0]] = chunk
-                start += chunk.shape[0]
+            start = write_chunks(new.get(label, ()) if n_samples else (), X_out, start, fmt.from_model)
             assert start == stop, f"class {label!r}: {start} != {stop}"
             y_out[stop - n_samples : stop] = label
         return X_out, y_out
@@ -187,6 +184,21 @@ class BaseImageOverSampler(BaseOverSampler):
             Class label to an iterable of float arrays ``(n_chunk, C, H, W)`` in
             ``[-1, 1]`` whose lengths add up to the class's target.
         """
+
+
+def write_chunks(chunks, out, start, convert):
+    """Write each chunk of new images, through ``convert``, into ``out`` from
+    row ``start``; returns the row after the last one written.
+
+    No chunk is held once written, so while the next one is generated memory
+    holds the output array plus that one chunk.
+    """
+    for chunk in chunks:
+        rows = convert(chunk)
+        del chunk  # before the loop asks the generator for the next chunk
+        out[start : start + len(rows)] = rows
+        start += len(rows)
+    return start
 
 
 def positive_int(name):

@@ -21,7 +21,7 @@ from ..nn import (
 from ..training import LOSSES, GANDivergenceError, GANTrainer
 from ..training._diff_augment import check_policy
 from ._augment import transform_batch
-from ._base import BaseImageOverSampler, resolve_device
+from ._base import BaseImageOverSampler, resolve_device, write_chunks
 from ._selection import SELECTIONS, critic_scores, select
 from ..training._progress import progress_callback
 
@@ -223,10 +223,15 @@ def generate(generator, n_samples, seed, device, chunk_size=_SAMPLE_CHUNK):
     for start in range(0, n_samples, chunk_size):
         n = min(chunk_size, n_samples - start)
         z = torch.randn(n, generator.latent_dim, generator=rng).to(device)
-        images = model(z)
-        if not torch.isfinite(images).all():
-            raise GANTrainingError("the generator produced non-finite images")
-        yield images.float().cpu().numpy()
+        # yielded without a name in this frame, so that the consumer holds the
+        # only reference and the chunk is freed before the next one is made
+        yield _checked_numpy(model(z))
+
+
+def _checked_numpy(images):
+    if not torch.isfinite(images).all():
+        raise GANTrainingError("the generator produced non-finite images")
+    return images.float().cpu().numpy()
 
 
 class GANOverSampler(BaseImageOverSampler):
@@ -557,12 +562,10 @@ class GANOverSampler(BaseImageOverSampler):
         self._check_request_size(fmt, n_samples)
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         out = np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype)
-        start = 0
-        for chunk in generate(self.generators_[y], n_samples, seed, self.device_):
-            out[start : start + len(chunk)] = fmt.from_model(chunk).reshape(
-                len(chunk), *fmt.image_shape
-            )
-            start += len(chunk)
+        write_chunks(
+            generate(self.generators_[y], n_samples, seed, self.device_), out, 0,
+            lambda chunk: fmt.from_model(chunk).reshape(len(chunk), *fmt.image_shape),
+        )
         return fmt.to_layout(out)
 
     # -- persistence ------------------------------------------------------------
