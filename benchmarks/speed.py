@@ -3,7 +3,7 @@
 Prints a table and one JSON line per figure: {"metric": NAME, "value": NUMBER, ...}.
 
 python benchmarks/speed.py              # all figures (needs ../shared/data/pneumoniamnist.npz)
-python benchmarks/speed.py --steps 20 --rounds 1   # shorter
+python benchmarks/speed.py --steps 20 --rounds 1 --memory-images 10000   # shorter
 """
 
 import argparse
@@ -11,7 +11,9 @@ import contextlib
 import functools
 import json
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -163,6 +165,43 @@ def generation_rate(shape, device, n=4096):
     return total / (time.perf_counter() - start)
 
 
+_MEMORY_CHILD = """
+import json, sys
+from gansampler import GANOverSampler
+
+def status(key):  # kB, from Linux's /proc/self/status
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(key))
+
+sampler = GANOverSampler.load(sys.argv[1])
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # resets the peak (VmHWM) to the current resident size
+before = status("VmRSS:")
+out = sampler.sample(int(sys.argv[2]), 1)
+print(json.dumps({"before_kib": before, "after_kib": status("VmHWM:"), "output_bytes": out.nbytes}))
+"""
+
+
+def generation_memory(n, device, cwd=None):
+    """How far the resident memory of a fresh process peaks, during ``sample(n)``
+    of 3x64x64 uint8 images, above where it was after loading the sampler (a
+    default GAN fitted here for one epoch on random images; Linux only). The
+    sampler is fitted in this process, so that what training allocated and the
+    allocator kept does not hide what generation needs. Returns ``(peak increase,
+    output size)`` in MB."""
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (96, 3, 64, 64)).astype(np.uint8)
+    y = np.array([0] * 64 + [1] * 32)
+    sampler = GANOverSampler(max_epochs=1, random_state=0, device=device)
+    sampler.fit_resample(X, y)
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "sampler.safetensors")
+        sampler.save(path)
+        done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, path, str(n)],
+                              capture_output=True, text=True, check=True, cwd=cwd)
+    child = json.loads(done.stdout.splitlines()[-1])
+    return (child["after_kib"] - child["before_kib"]) * 1024 / 1e6, child["output_bytes"] / 1e6
+
+
 @contextlib.contextmanager
 def without_cuda_graphs():
     """fit_resample with the training step run eagerly on CUDA (the estimator has
@@ -182,6 +221,8 @@ def main(argv=None):
                              "18 steps, at least one")
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds of the training loops; medians are reported")
+    parser.add_argument("--memory-images", type=int, default=100_000,
+                        help="3x64x64 images sample() makes for the memory figure; 0 skips it")
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall time")
     parser.add_argument("--data", type=Path, default=PNEUMONIA,
                         help="PneumoniaMNIST .npz (random 28x28 images when absent)")
@@ -238,6 +279,15 @@ def main(argv=None):
             report("speedup_ceiling_bf16_matmul", rate_bf16 / (ref * flops), "x", **env)
         for shape in ((1, 28, 28), (3, 64, 64)):
             report(f"generate_images_per_s_{shape[1]}x{shape[2]}", generation_rate(shape, device), "images/s", **env)
+        if args.memory_images and not Path("/proc/self/clear_refs").exists():
+            print("no /proc/self/clear_refs (not Linux): skipping the memory figure", file=sys.stderr)
+        elif args.memory_images:
+            # streamed generation: the peak should grow by the output plus about a chunk
+            increase, output = generation_memory(args.memory_images, device)
+            report("generate_64x64_output_mb", output, "MB", images=args.memory_images, **env)
+            report("generate_64x64_peak_memory_increase_mb", increase, "MB", images=args.memory_images, **env)
+            report("generate_64x64_peak_memory_beyond_output_mb", increase - output, "MB",
+                   images=args.memory_images, **env)
         if not args.skip_fit and y is not None:
             suffix = "" if device.type == "cpu" else "_cuda"
             auto = resolve_precision("auto", device, X.shape[1:])

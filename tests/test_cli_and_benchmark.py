@@ -158,7 +158,8 @@ def test_shortcut_threshold_maximises_balanced_accuracy():
 
 def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, capsys):
     script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
-    argv = ["--data", str(tmp_path / "absent.npz"), "--steps", "2", "--rounds", "2", "--skip-fit"]
+    argv = ["--data", str(tmp_path / "absent.npz"), "--steps", "2", "--rounds", "2", "--skip-fit",
+            "--memory-images", "512"]
     assert script["main"](argv) == 0
     captured = capsys.readouterr()
     assert "not found: using random 28x28 images" in captured.err
@@ -200,6 +201,12 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
     else:
         assert "speedup_ceiling_bf16_matmul" not in figures
     assert not any(name.startswith("fit_resample") for name in figures)  # --skip-fit
+    if Path("/proc/self/clear_refs").exists():  # Linux
+        assert figures["generate_64x64_output_mb"] == pytest.approx(512 * 3 * 64 * 64 / 1e6, abs=1e-4)
+        # the output is written, so the peak rose by at least its size
+        assert figures["generate_64x64_peak_memory_increase_mb"] >= figures["generate_64x64_output_mb"]
+        assert close(figures["generate_64x64_peak_memory_beyond_output_mb"],
+                     figures["generate_64x64_peak_memory_increase_mb"] - figures["generate_64x64_output_mb"])
 
     with pytest.raises(SystemExit, match="take 1x28x28 images"):
         script["main"](["--data", str(_tiny_medmnist(tmp_path / "tiny.npz", {"train": (3, 3)})), "--skip-fit"])

@@ -296,6 +296,27 @@ def test_generated_images_stream_through_one_chunk_at_a_time(tiny_images, monkey
     assert len(Recorder.outputs) == 3  # chunks of 1,024, 1,024 and 952
 
 
+def test_cpu_generation_passes_shrink_with_the_image_size():
+    class Echo(torch.nn.Module):  # each image is its latent vector's first value
+        latent_dim = 8
+
+        def __init__(self, image_shape):
+            super().__init__()
+            if image_shape:
+                self.image_shape = image_shape
+
+        def forward(self, z, y=None):
+            return z[:, :1, None, None].expand(-1, 3, 64, 64).contiguous()
+
+    def draw(image_shape, n):
+        return list(_gan.generate(Echo(image_shape), n, 0, torch.device("cpu")))
+
+    assert [len(c) for c in draw((3, 64, 64), 1100)] == [170] * 6 + [4, 76]  # 2**21 values a pass
+    assert [len(c) for c in draw((1, 28, 28), 1100)] == [1024, 76]  # capped at the 1,024 drawn
+    # the passes do not change the latent vectors: the same images as one pass per draw
+    np.testing.assert_array_equal(np.concatenate(draw((3, 64, 64), 1100)), np.concatenate(draw(None, 1100)))
+
+
 @pytest.mark.parametrize("device, expected", [
     ("cuda", ["cuda:0", "cuda:1", "cuda:2", "cuda:0"]),  # classes round the GPUs
     ("cuda:1", ["cuda:1"] * 4),  # a chosen GPU takes every class

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import math
 import numbers
 import threading
 from functools import partial
@@ -27,7 +28,12 @@ from ..training._progress import progress_callback
 
 __all__ = ["GANOverSampler", "GANTrainingError"]
 
-_SAMPLE_CHUNK = 1024
+_SAMPLE_CHUNK = 1024  # latent vectors drawn at a time: fixes the noise stream of a seed
+# At most this many output values per forward pass on CPU. Drawn from 3x64x64
+# images on 2 cores: passes of 128-170 images made 2,200-2,400 images/s against
+# 1,550 for passes of 1,024, and the process peaked ~400 MB lower; at 28x28 the
+# size of the pass made little difference.
+_CPU_PASS_VALUES = 2**21
 
 
 class GANTrainingError(RuntimeError):
@@ -119,6 +125,7 @@ class _ClassView(torch.nn.Module):
         self.generator = generator
         self.class_index = class_index
         self.latent_dim = generator.latent_dim
+        self.image_shape = generator.image_shape
 
     def forward(self, z, y=None):
         y = torch.full((z.shape[0],), self.class_index, device=z.device)
@@ -214,18 +221,25 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose):
 def generate(generator, n_samples, seed, device, chunk_size=_SAMPLE_CHUNK):
     """Yield ``n_samples`` images from ``generator`` in float32 chunks.
 
-    Noise comes from a CPU ``torch.Generator`` seeded with ``seed``, so the same
-    seed draws the same latent vectors on every device.
+    Noise comes from a CPU ``torch.Generator`` seeded with ``seed``, drawn
+    ``chunk_size`` vectors at a time, so the same seed draws the same latent
+    vectors on every device. On CPU, large images go through the generator in
+    smaller passes (at most ``_CPU_PASS_VALUES`` output values each), and each
+    pass is a chunk.
     """
     rng = torch.Generator().manual_seed(int(seed))
     model = generator if device.type == "cpu" else copy.deepcopy(generator).to(device)
     model.eval()
+    step = chunk_size
+    image_shape = getattr(generator, "image_shape", None)
+    if device.type == "cpu" and image_shape is not None:
+        step = max(1, min(chunk_size, _CPU_PASS_VALUES // math.prod(image_shape)))
     for start in range(0, n_samples, chunk_size):
-        n = min(chunk_size, n_samples - start)
-        z = torch.randn(n, generator.latent_dim, generator=rng).to(device)
-        # yielded without a name in this frame, so that the consumer holds the
-        # only reference and the chunk is freed before the next one is made
-        yield _checked_numpy(model(z))
+        z = torch.randn(min(chunk_size, n_samples - start), generator.latent_dim, generator=rng).to(device)
+        for i in range(0, len(z), step):
+            # yielded without a name in this frame, so that the consumer holds
+            # the only reference and the chunk is freed before the next one is made
+            yield _checked_numpy(model(z[i : i + step]))
 
 
 def _checked_numpy(images):
