@@ -575,12 +575,11 @@ class GANOverSampler(BaseImageOverSampler):
         fmt = self._image_format
         self._check_request_size(fmt, n_samples)
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        out = np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype)
-        write_chunks(
-            generate(self.generators_[y], n_samples, seed, self.device_), out, 0,
-            lambda chunk: fmt.from_model(chunk).reshape(len(chunk), *fmt.image_shape),
-        )
-        return fmt.to_layout(out)
+        # in the fitted data's layout from the start (a view of a new array), so
+        # chunks are written as from_model gives them, as fit_resample writes them
+        out = fmt.to_layout(np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype))
+        write_chunks(generate(self.generators_[y], n_samples, seed, self.device_), out, 0, fmt.from_model)
+        return out
 
     # -- persistence ------------------------------------------------------------
     def save(self, path):
