@@ -62,22 +62,18 @@ run_group() {  # NAME DATASET METHODS...
 launch() {  # in the background unless JOBS=1
   if [ "$JOBS" = 1 ]; then "$@"; else "$@" & fi
 }
+launch_dataset() {  # PREFIX DATASET GROUP...: each group of methods as run PREFIX1, PREFIX2, ...
+  local prefix=$1 dataset=$2 i=0 group
+  shift 2
+  [[ " $DATASETS " == *" $dataset "* ]] || return 0
+  for group in "$@"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    launch run_group "$prefix$i" "$dataset" $group
+  done
+}
 mkdir -p "$OUT"
-i=0
-if [[ " $DATASETS " == *" pneumonia "* ]]; then
-  for group in "${GROUPS_PNEUMONIA[@]}"; do
-    i=$((i + 1))
-    # shellcheck disable=SC2086
-    launch run_group "p$i" pneumonia $group
-  done
-fi
-i=0
-if [[ " $DATASETS " == *" digits "* ]]; then
-  for group in "${GROUPS_DIGITS[@]}"; do
-    i=$((i + 1))
-    # shellcheck disable=SC2086
-    launch run_group "d$i" digits $group
-  done
-fi
+launch_dataset p pneumonia "${GROUPS_PNEUMONIA[@]}"
+launch_dataset d digits "${GROUPS_DIGITS[@]}"
 wait
 "$PY" benchmarks/run.py --from-results "$OUT"/[pd]*/results.jsonl --out "$OUT/merged"
