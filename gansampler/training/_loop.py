@@ -17,24 +17,14 @@ import torch
 
 from ..metrics import frechet_distance_from_stats
 from ._diff_augment import check_policy, diff_augment
+from ._fast_ops import MatmulTransposedConv1x1, has_1x1_candidates
 from ._graph import StepGraph
 from ._losses import make_loss
+from ._optim import adam
 
 __all__ = ["GANDivergenceError", "GANTrainer"]
 
 _METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
-
-
-def _adam(params, lr, betas, capturable=False):
-    """Adam with fused kernels where this torch has them for the device (CUDA;
-    CPU since torch 2.4): one pass over each tensor instead of several, one launch
-    per step on CUDA, and ~3% faster PneumoniaMNIST epochs on CPU. ``capturable``
-    keeps its step count on the device, so that a CUDA graph can hold the step."""
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True, capturable=capturable)
-    except RuntimeError:  # "`fused=True` requires ... supported devices" (older torch)
-        return torch.optim.Adam(params, lr=lr, betas=betas, capturable=capturable)
 
 
 def graphs_step(cuda_graph, device, policy, loss):
@@ -114,6 +104,14 @@ class GANTrainer:
         own are graphed, so not with ``diff_augment`` or ``loss="wgan-gp"``, and
         only in the main thread (see :func:`graphs_step`); the CPU always runs
         the step eagerly. :attr:`step_graph` is the graph, or None.
+
+    Notes
+    -----
+    On CPU, transposed convolutions on 1x1 maps in the generator (the first
+    layer of classic DCGAN generators) run as matmuls (:mod:`._fast_ops`), and
+    Adam updates channels-last weights without copying them (:mod:`._optim`).
+    Both compute what they replace; gansampler's own generators never take the
+    first path.
     """
 
     def __init__(
@@ -168,12 +166,15 @@ class GANTrainer:
         # oneDNN on CPU for these networks (measured on 2 cores at 28x28)
         self.G.to(memory_format=torch.channels_last)
         self.D.to(memory_format=torch.channels_last)
+        # on CPU, transposed convolutions on 1x1 maps (classic DCGAN generators'
+        # first layer) run as matmuls: see ._fast_ops
+        self.matmul_1x1 = self.device.type == "cpu" and has_1x1_candidates(self.G)
         if loss == "wgan":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=lr_g, capturable=graphed)
             self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=lr_d, capturable=graphed)
         else:
-            self.opt_g = _adam(self.G.parameters(), lr=lr_g, betas=betas, capturable=graphed)
-            self.opt_d = _adam(self.D.parameters(), lr=lr_d, betas=betas, capturable=graphed)
+            self.opt_g = adam(self.G.parameters(), lr=lr_g, betas=betas, capturable=graphed)
+            self.opt_d = adam(self.D.parameters(), lr=lr_d, betas=betas, capturable=graphed)
 
     # -- the pieces of one step ---------------------------------------------------
     def autocast(self):
@@ -230,7 +231,8 @@ class GANTrainer:
     def fake(self, z, y, grad):
         """Images generated from the latent vectors ``z``; with ``grad`` the
         graph through G is kept."""
-        with self.autocast(), torch.set_grad_enabled(grad):
+        fast_ops = MatmulTransposedConv1x1() if self.matmul_1x1 else contextlib.nullcontext()
+        with self.autocast(), torch.set_grad_enabled(grad), fast_ops:
             return self.G(z, y)
 
     @torch.no_grad()
