@@ -130,6 +130,7 @@ def test_dense_view_adam_updates_as_fused_adam_does(set_to_none):
     reference = torch.optim.Adam(net.parameters(), lr=1e-2, betas=(0.5, 0.999), fused=True)
     dense = DenseViewAdam(twin.parameters(), lr=1e-2, betas=(0.5, 0.999), fused=True)
     assert [o is not None for o in dense.orders] == [True, False, True, False]  # the 4-d weights
+    assert all(v.is_contiguous() for v in dense.param_groups[0]["params"])  # nothing for the kernel to copy
     for _ in range(4):
         z = torch.randn(5, 8, 2, 2)
         for model, opt in ((net, reference), (twin, dense)):
