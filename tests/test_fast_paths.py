@@ -152,3 +152,17 @@ def test_trainer_uses_dense_view_adam_on_cpu():
     trainer = GANTrainer(ClassicGenerator(), DCGANDiscriminator((1, 14, 14), width=8), seed=0)
     assert isinstance(trainer.opt_g, DenseViewAdam) and isinstance(trainer.opt_d, DenseViewAdam)
     assert trainer.opt_g.defaults["fused"]
+
+
+def test_dense_view_adam_takes_gradients_in_another_layout():
+    torch.manual_seed(0)
+    weight = torch.randn(6, 5, 3, 3).contiguous(memory_format=torch.channels_last)
+    p, q = nn.Parameter(weight.clone()), nn.Parameter(weight.clone())
+    reference, dense = torch.optim.Adam([p], lr=0.1, fused=True), DenseViewAdam([q], lr=0.1, fused=True)
+    for _ in range(3):
+        grad = torch.randn(6, 5, 3, 3)  # default layout, not the weight's
+        p.grad, q.grad = grad.clone(), grad.clone()
+        reference.step()
+        dense.step()
+    assert torch.equal(p, q)
+    assert q.is_contiguous(memory_format=torch.channels_last)
