@@ -34,23 +34,20 @@ def _all(value, target):
     return all(v == target for v in values)
 
 
-def _is_plain(module):
-    """A ``ConvTranspose2d`` whose call on a 1x1 map is a plain matmul: no
-    padding, output padding, groups or dilation (the stride does not matter on
-    a 1x1 map)."""
-    return (
-        isinstance(module, nn.ConvTranspose2d)
-        and _all(module.padding, 0)
-        and _all(module.output_padding, 0)
-        and module.groups == 1
-        and _all(module.dilation, 1)
-    )
+def _is_plain(padding, output_padding, groups, dilation):
+    """Whether a transposed convolution with these settings is a plain matmul on
+    a 1x1 map: no padding, output padding, groups or dilation (the stride does
+    not matter on a 1x1 map)."""
+    return _all(padding, 0) and _all(output_padding, 0) and groups == 1 and _all(dilation, 1)
 
 
 def has_1x1_candidates(module):
     """Whether ``module`` holds a transposed convolution that
     :class:`MatmulTransposedConv1x1` would compute as a matmul on a 1x1 map."""
-    return any(_is_plain(m) for m in module.modules())
+    return any(
+        isinstance(m, nn.ConvTranspose2d) and _is_plain(m.padding, m.output_padding, m.groups, m.dilation)
+        for m in module.modules()
+    )
 
 
 def conv_transpose_1x1(z, weight, bias=None):
@@ -85,10 +82,7 @@ class MatmulTransposedConv1x1(TorchFunctionMode):
                 x.dim() == 4
                 and x.shape[-2:] == (1, 1)
                 and weight.dim() == 4
-                and _all(call["padding"], 0)
-                and _all(call["output_padding"], 0)
-                and call["groups"] == 1
-                and _all(call["dilation"], 1)
+                and _is_plain(call["padding"], call["output_padding"], call["groups"], call["dilation"])
             ):
                 return conv_transpose_1x1(x, weight, call["bias"])
         return func(*args, **kwargs)
