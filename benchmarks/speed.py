@@ -36,6 +36,33 @@ def report(metric, value, unit, **extra):
     FIGURES.append({"metric": metric, "value": round(float(value), 4), "unit": unit, **extra})
 
 
+def minor_page_faults():
+    """This process's minor page faults so far, or None without the POSIX
+    ``resource`` module (Windows). A page that glibc's heap gave back to the
+    system faults again when the heap grows back into it: on the reference
+    networks that cost the loops 2-19% of their throughput (benchmarks/SPEED.md,
+    "Page faults from glibc's heap")."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+class LoopMeter:
+    """Images/s and minor page faults per step of a training loop, from its
+    construction to :meth:`result`."""
+
+    def __init__(self):
+        self.faults = minor_page_faults()
+        self.start = time.perf_counter()
+
+    def result(self, images, steps):
+        seconds = time.perf_counter() - self.start
+        faults = None if self.faults is None else (minor_page_faults() - self.faults) / steps
+        return images / seconds, faults
+
+
 class RefG(nn.Module):
     """The reference generator: ConvT 100->256 (7x7) -> 128 -> 1, as in the issue."""
 
@@ -86,7 +113,7 @@ def reference_loop(x, steps, device):
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x), batch_size=64, shuffle=True, drop_last=True)
     bce = nn.BCEWithLogitsLoss()
     done, images, log = 0, 0, []
-    start = time.perf_counter()
+    meter = LoopMeter()
     while done < steps:
         for (real,) in loader:
             real = real.to(device)
@@ -104,7 +131,7 @@ def reference_loop(x, steps, device):
             done, images = done + 1, images + n
             if done == steps:
                 break
-    return images / (time.perf_counter() - start)
+    return meter.result(images, done)
 
 
 def gansampler_loop(x, steps, device, precision="fp32", cuda_graph=True):
@@ -115,11 +142,11 @@ def gansampler_loop(x, steps, device, precision="fp32", cuda_graph=True):
     x = x.to(device)
     n_per_epoch = x.shape[0] // 64
     epochs = max(1, steps // n_per_epoch)
-    start = time.perf_counter()
+    meter = LoopMeter()
     trainer.fit(x, max_epochs=epochs)
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return epochs * n_per_epoch * 64 / (time.perf_counter() - start)
+    return meter.result(epochs * n_per_epoch * 64, epochs * n_per_epoch)
 
 
 def step_flops(G, D, batch=64):
@@ -245,26 +272,31 @@ def main(argv=None):
     flops = step_flops(RefG(), RefD())
     for device in devices:
         env["device"] = str(device) if device.type == "cpu" else torch.cuda.get_device_name()
-        loops = {"": functools.partial(gansampler_loop, precision="fp32"),
-                 "_bf16": functools.partial(gansampler_loop, precision="bf16")}
+        loops = {"reference": reference_loop,
+                 "gansampler": functools.partial(gansampler_loop, precision="fp32"),
+                 "gansampler_bf16": functools.partial(gansampler_loop, precision="bf16")}
         if device.type == "cuda":
-            loops["_no_graph"] = functools.partial(gansampler_loop, cuda_graph=False)
-        rates = {name: [] for name in ["reference", *loops]}
+            loops["gansampler_no_graph"] = functools.partial(gansampler_loop, cuda_graph=False)
+        rates = {name: [] for name in loops}
+        faults = {name: [] for name in loops}
         for _ in range(args.rounds):  # interleaved: a machine's drift hits every loop alike
-            rates["reference"].append(reference_loop(x, args.steps, device))
             for name, loop in loops.items():
-                rates[name].append(loop(x, args.steps, device))
+                rate, per_step = loop(x, args.steps, device)
+                rates[name].append(rate)
+                faults[name].append(per_step)
         ref = float(np.median(rates["reference"]))
-        report("train_images_per_s_reference", ref, "images/s",
-               rounds=[round(r, 1) for r in rates["reference"]], **env)
         for name in loops:
-            # the median of each round's ratio to the reference run just before it
-            ratios = np.divide(rates[name], rates["reference"])
-            report(f"train_images_per_s_gansampler{name}", np.median(rates[name]), "images/s",
+            report(f"train_images_per_s_{name}", np.median(rates[name]), "images/s",
                    rounds=[round(r, 1) for r in rates[name]], **env)
-            report(f"train_speedup_vs_reference{name}", np.median(ratios), "x",
-                   rounds=[round(r, 4) for r in ratios], **env)
-        ours = float(np.median(rates[""]))
+            if name != "reference":
+                # the median of each round's ratio to the reference run just before it
+                ratios = np.divide(rates[name], rates["reference"])
+                report(f"train_speedup_vs_reference{name.removeprefix('gansampler')}", np.median(ratios), "x",
+                       rounds=[round(r, 4) for r in ratios], **env)
+            if None not in faults[name]:
+                report(f"train_page_faults_per_step_{name}", np.median(faults[name]), "faults",
+                       rounds=[round(f, 1) for f in faults[name]], **env)
+        ours = float(np.median(rates["gansampler"]))
         rate = matmul_rate(device)
         report("matmul_gflops", rate / 1e9, "GFLOP/s", **env)
         report("achieved_gflops_gansampler_loop", ours * flops / 1e9, "GFLOP/s", flops_per_image=flops, **env)

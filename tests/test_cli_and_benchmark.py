@@ -1,5 +1,6 @@
 import importlib.util
 import json
+import mmap
 import runpy
 import subprocess
 import sys
@@ -201,6 +202,13 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
     else:
         assert "speedup_ceiling_bf16_matmul" not in figures
     assert not any(name.startswith("fit_resample") for name in figures)  # --skip-fit
+    if script["minor_page_faults"]() is not None:  # POSIX: each loop's page faults per step
+        for name in ("reference", "gansampler", "gansampler_bf16"):
+            row = rows[f"train_page_faults_per_step_{name}"]
+            assert len(row["rounds"]) == 2 and min(row["rounds"]) >= 0
+            assert row["value"] == pytest.approx(np.median(row["rounds"]), abs=0.1)
+    else:
+        assert not any(name.startswith("train_page_faults") for name in figures)
     if Path("/proc/self/clear_refs").exists():  # Linux
         assert figures["generate_64x64_output_mb"] == pytest.approx(512 * 3 * 64 * 64 / 1e6, abs=1e-4)
         # the output is written, so the peak rose by at least its size
@@ -210,6 +218,19 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
 
     with pytest.raises(SystemExit, match="take 1x28x28 images"):
         script["main"](["--data", str(_tiny_medmnist(tmp_path / "tiny.npz", {"train": (3, 3)})), "--skip-fit"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no resource module")
+def test_speed_loop_meter_counts_the_page_faults_of_fresh_memory():
+    script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
+    meter = script["LoopMeter"]()
+    with mmap.mmap(-1, 16 * 2**20) as block:  # fresh anonymous memory: its first writes fault
+        pages = np.frombuffer(block, dtype=np.uint8)
+        pages[:] = 1
+        assert int(pages.sum()) == len(block)
+        del pages
+    rate, faults = meter.result(images=128, steps=2)
+    assert rate > 0 and faults >= 1
 
 
 def test_benchmark_caps_the_smallest_class_with_one_fixed_draw(tmp_path, capsys):
