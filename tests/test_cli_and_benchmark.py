@@ -220,9 +220,10 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
         script["main"](["--data", str(_tiny_medmnist(tmp_path / "tiny.npz", {"train": (3, 3)})), "--skip-fit"])
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="no resource module")
 def test_speed_loop_meter_counts_the_page_faults_of_fresh_memory():
     script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
+    if script["minor_page_faults"]() is None:
+        pytest.skip("no page-fault count here (no resource module)")
     meter = script["LoopMeter"]()
     with mmap.mmap(-1, 16 * 2**20) as block:  # fresh anonymous memory: its first writes fault
         pages = np.frombuffer(block, dtype=np.uint8)
