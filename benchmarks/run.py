@@ -140,7 +140,7 @@ def make_methods(image_shape, seed, gan_params, variants, *, n_classes):
         "smote": (SMOTE(random_state=seed), {}),
         "augment": (AugmentationOverSampler(image_shape=image_shape, random_state=seed), {}),
         "gan": (gan(), {}),
-        # seed paper 003: classic augmentation (2 copies), then the GAN, with the
+        # classic augmentation (2 copies), then the GAN, with the
         # same number of GAN steps as "gan": a third of the epochs on 3x the data,
         # and 3x the minimum steps per epoch for small classes
         "augment+gan": (gan(pre_augment=2, max_epochs=max(1, epochs // 3),
@@ -177,8 +177,8 @@ def make_classifier(image_shape, seed, clf_params, extra):
 
 def versions():
     import imblearn
-    import skorch
     import sklearn
+    import skorch
     import torch
 
     import gansampler
@@ -190,7 +190,8 @@ def versions():
         "sklearn": sklearn.__version__,
         "imblearn": imblearn.__version__,
         "skorch": skorch.__version__,
-        "device": "cuda:" + torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "cpu",
+        "device": ("cuda:" + torch.cuda.get_device_name() if torch.cuda.is_available()
+                   else platform.processor() or "cpu"),
     }
 
 

@@ -23,14 +23,14 @@ VARIANTS=(
   # one option at a time
   "hinge:loss=hinge" "lsgan:loss=lsgan" "ema:ema=0.999" "ls:label_smoothing=0.1" "fm:feature_matching=1.0"
   "ttur:lr=1e-4;lr_d=4e-4" "seld:selection=discriminator" "near:selection=nearest"
-  # the seed papers' and the data-efficient GAN literature's combinations
+  # the medical GAN papers' and the data-efficient GAN literature's combinations
   "da:$DA" "hinge-da:loss=hinge;$DA" "cond-hinge-da:conditional=true;loss=hinge;$DA"
   "lsgan-da:loss=lsgan;$DA" "wgan-gp:loss=wgan-gp;n_critic=5;lr=1e-4" "wgan:loss=wgan;n_critic=5;lr=5e-5"
   "fm-ls:feature_matching=1.0;label_smoothing=0.1" "mlp:architecture=mlp"
   "critic:selection=critic;n_candidates=4" "critic-da:$DA;selection=critic;n_candidates=4"
   "da-near:$DA;selection=nearest" "da-seld:$DA;selection=discriminator"
   "pre-da:pre_augment=2;max_epochs=20;min_steps_per_epoch=30;$DA"
-  # GAN after heavier classic augmentation (seed 003): 5 augmented copies per image, about the
+  # GAN after heavier classic augmentation: 5 augmented copies per image, about the
   # default's number of steps (at least 600 on small classes)
   "pa5:pre_augment=5;max_epochs=12;min_steps_per_epoch=50" "pa5-ema:pre_augment=5;max_epochs=12;min_steps_per_epoch=50;ema=0.999"
   "resize:architecture=resize-conv" "resize-critic:architecture=resize-conv;selection=critic;n_candidates=4"

@@ -25,14 +25,14 @@ def main(max_epochs=20, clf_epochs=10):
     ])
     cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
     scores = cross_validate(pipe, X, y, cv=cv, scoring=["balanced_accuracy", "f1_macro"])
-    print("3-fold balanced accuracy: %.3f, macro-F1: %.3f"
-          % (scores["test_balanced_accuracy"].mean(), scores["test_f1_macro"].mean()))
+    balanced, macro_f1 = scores["test_balanced_accuracy"].mean(), scores["test_f1_macro"].mean()
+    print(f"3-fold balanced accuracy: {balanced:.3f}, macro-F1: {macro_f1:.3f}")
 
     # any sampler parameter is a grid-search parameter: gan__<name>
     search = GridSearchCV(pipe, {"gan__sampling_strategy": ["auto", "minority"]},
                           cv=cv, scoring="balanced_accuracy")
     search.fit(X, y)
-    print("best:", search.best_params_, "balanced accuracy %.3f" % search.best_score_)
+    print("best:", search.best_params_, f"balanced accuracy {search.best_score_:.3f}")
     return scores, search
 
 

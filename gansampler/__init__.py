@@ -1,9 +1,10 @@
 """gansampler: balance imbalanced image datasets with generative models."""
 
 from .classifier import CNNClassifier
-from .over_sampling import AugmentationOverSampler, GANOverSampler, GANTrainingError
+from .exceptions import GANTrainingError
+from .over_sampling import AugmentationOverSampler, GANOverSampler
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "AugmentationOverSampler",

@@ -1,22 +1,23 @@
 """CNNClassifier: a skorch classifier for image arrays in gansampler's layouts."""
 
 import contextlib
-import json
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier
-from skorch.callbacks import LRScheduler
+from imblearn.utils import Substitution
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import LRScheduler
 
+from ._device import resolve_device
+from ._docstrings import DOCS
 from ._images import ImageFormat, check_images
-from ._persistence import read_safetensors, to_json_value, write_safetensors
+from ._persistence import PersistenceMixin, to_json_value
 from ._random import check_random_state
 from .nn import SmallCNN
-from .over_sampling._base import resolve_device
 
 __all__ = ["CNNClassifier"]
 
@@ -66,7 +67,8 @@ class ShuffledArrayLoader(ArrayLoader):
         super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, **kwargs)
 
 
-class CNNClassifier(NeuralNetClassifier):
+@Substitution(**DOCS)
+class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
     """A small CNN classifier (skorch) for images, usable in imblearn pipelines.
 
     Accepts the same layouts as :class:`~gansampler.GANOverSampler`: flat
@@ -85,8 +87,8 @@ class CNNClassifier(NeuralNetClassifier):
         None builds :class:`gansampler.nn.SmallCNN` with the input channels, image
         size and number of classes inferred in ``fit``; ``module__width`` etc. set
         its arguments.
-    image_shape : tuple of int, default=None
-        ``(C, H, W)`` or ``(H, W)`` of each row of 2-D ``X``.
+    {image_shape}
+        Without it, 2-D ``X`` is read as tabular rows (an MLP).
     class_weight : "balanced", dict or None, default=None
         Weights of the cross-entropy loss per class, as in scikit-learn.
     max_epochs : int, default=10
@@ -102,11 +104,9 @@ class CNNClassifier(NeuralNetClassifier):
         Batch iterators; the defaults slice whole arrays (much faster than a
         per-item ``DataLoader`` for in-memory images); training batches are
         shuffled.
-    device : str or torch.device, default="auto"
-        "auto" uses CUDA when available, else the CPU.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout and shuffling; an integer gives
-        reproducible fits on CPU. Global RNG state is left untouched.
+    {device}
+    {random_state}
+        It seeds weight initialisation, dropout and shuffling.
     verbose : int, default=0
         1 prints skorch's per-epoch table.
     **kwargs
@@ -345,7 +345,8 @@ class CNNClassifier(NeuralNetClassifier):
         ]
         return torch.cat(out).numpy()
 
-    # -- persistence ------------------------------------------------------------
+    # -- persistence (see PersistenceMixin) --------------------------------------
+    _fitted_attribute = "image_shape_"
     _SAVED_PARAMS = ("image_shape", "class_weight", "max_epochs", "batch_size", "lr", "random_state")
 
     def save(self, path):
@@ -356,53 +357,36 @@ class CNNClassifier(NeuralNetClassifier):
         metadata. Only the default network (``module=None``) can be rebuilt by
         :meth:`load`; for a custom module use skorch's ``save_params`` or pickle.
         """
-        check_is_fitted(self, "image_shape_")
+        check_is_fitted(self, self._fitted_attribute)
         if self.module is not None:
             raise TypeError(
                 "CNNClassifier.save stores the default SmallCNN only; for a custom module "
                 "use skorch's save_params(f_params=..., use_safetensors=True) or pickle."
             )
-        params = {k: to_json_value(getattr(self, k)) for k in self._SAVED_PARAMS}
-        params.update(
-            {k: to_json_value(v) for k, v in self.get_params().items() if k.startswith("module__")}
-        )
-        try:
-            json.dumps(params)
-        except TypeError as exc:
-            raise TypeError(f"CNNClassifier.save needs JSON parameters: {exc}") from exc
-        config = {
-            "format_version": 1,
-            "class": type(self).__name__,
-            "params": params,
+        super().save(path)
+
+    def _state_to_save(self):
+        keys = [*self._SAVED_PARAMS, *(k for k in self.get_params(deep=False) if k.startswith("module__"))]
+        state = {
+            "params": self._json_params(keys, strict=True),
             "image_format": self._image_format.to_dict(),
             "classes": to_json_value(self._classes),
             "classes_dtype": self._classes.dtype.str,
             "class_weight_": to_json_value(getattr(self, "class_weight_", None)),
             "n_features_in_": int(self.n_features_in_),
         }
-        write_safetensors(path, self.module_.state_dict(), config)
+        return self.module_.state_dict(), state
 
     @classmethod
-    def load(cls, path, device="auto"):
-        """Load a classifier written by :meth:`save`; no code is unpickled.
-
-        Returns a fitted ``CNNClassifier`` on ``device`` whose predictions equal
-        the saved one's.
-        """
-        tensors, config = read_safetensors(path)
-        if config.get("class") != cls.__name__ or config.get("format_version") != 1:
-            raise ValueError(f"{path} does not hold a {cls.__name__} (format version 1)")
-        try:
-            clf = cls(**config["params"], device=device)
-            clf._image_format = ImageFormat.from_dict(config["image_format"])
-            clf.image_shape_ = clf._image_format.image_shape
-            clf._classes = np.asarray(config["classes"], dtype=np.dtype(config["classes_dtype"]))
-            if config["class_weight_"] is not None:
-                clf.class_weight_ = np.asarray(config["class_weight_"], dtype=np.float32)
-            clf.n_features_in_ = config["n_features_in_"]
-            with clf._on_device(), clf._seeded():  # initial weights, overwritten below
-                clf.initialize()
-                clf.module_.load_state_dict(tensors, strict=True)
-        except (KeyError, TypeError, RuntimeError) as exc:
-            raise ValueError(f"{path} is not a valid {cls.__name__} file: {exc}") from exc
+    def _from_saved_state(cls, tensors, state, device):
+        clf = cls(**state["params"], device=device)
+        clf._image_format = ImageFormat.from_dict(state["image_format"])
+        clf.image_shape_ = clf._image_format.image_shape
+        clf._classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+        if state["class_weight_"] is not None:
+            clf.class_weight_ = np.asarray(state["class_weight_"], dtype=np.float32)
+        clf.n_features_in_ = state["n_features_in_"]
+        with clf._on_device(), clf._seeded():  # initial weights, overwritten below
+            clf.initialize()
+            clf.module_.load_state_dict(tensors, strict=True)
         return clf

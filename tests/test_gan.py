@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from gansampler import GANOverSampler
+from gansampler import GANOverSampler, _device
+from gansampler._device import resolve_device, resolve_precision
 from gansampler.over_sampling import _gan
-from gansampler.over_sampling._base import resolve_device
-from gansampler.over_sampling._gan import resolve_precision
 
 FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16)
 
@@ -124,10 +123,10 @@ def test_conditional_one_generator(tiny_images):
 def _initial_logit_terms(architecture, shape, loss, width):
     """A freshly built conditional D's logit term and class-projection term on
     256 random inputs (two classes), after spectral norm's power iterations."""
-    from gansampler.over_sampling._gan import build_networks
+    from gansampler.nn import build_networks
 
-    config = dict(loss=loss, architecture=architecture, latent_dim=16, width=width, output="tanh")
-    G, D = build_networks(config, shape, n_classes=2, seed=0)
+    G, D = build_networks(architecture, shape, n_classes=2, seed=0, latent_dim=16, width=width,
+                          spectral_norm=loss == "hinge", batch_norm=loss != "wgan-gp")
     x = torch.rand(256, *shape, generator=torch.Generator().manual_seed(0)) * 2 - 1
     y = torch.arange(256) % 2
     with torch.no_grad():
@@ -200,7 +199,8 @@ def test_lists_and_dataframes(tiny_images):
     X, y = tiny_images
     flat = X.reshape(len(X), -1)
     df = pd.DataFrame(flat, columns=[f"p{i}" for i in range(64)])
-    X_res, y_res = GANOverSampler(image_shape=(8, 8), random_state=0, **FAST).fit_resample(df, pd.Series(y, name="label"))
+    sampler = GANOverSampler(image_shape=(8, 8), random_state=0, **FAST)
+    X_res, y_res = sampler.fit_resample(df, pd.Series(y, name="label"))
     assert isinstance(X_res, pd.DataFrame) and list(X_res.columns) == list(df.columns)
     assert y_res.name == "label" and len(X_res) == 80
     X_list, y_list = GANOverSampler(random_state=0, **FAST).fit_resample(X.tolist(), y.tolist())
@@ -219,7 +219,8 @@ def test_lists_and_dataframes(tiny_images):
         (np.zeros((30, 8, 8)), np.linspace(0, 1, 30), {}, ValueError, "Unknown label type"),
         (np.zeros((30, 8, 8)), np.r_[[0] * 20, [1] * 10], {"loss": "nope"}, ValueError, "loss"),
         (np.zeros((30, 8, 8)), np.r_[[0] * 20, [1] * 10], {"device": "tpu:9"}, ValueError, "device"),
-        (np.zeros((30, 8, 8)), np.r_[[0] * 20, [1] * 10], {"diff_augment": "zoom"}, ValueError, "unknown augmentations"),
+        (np.zeros((30, 8, 8)), np.r_[[0] * 20, [1] * 10], {"diff_augment": "zoom"}, ValueError,
+         "unknown augmentations"),
     ],
 )
 def test_bad_input(X, y, params, error, match):
@@ -340,19 +341,17 @@ def test_same_seed_same_output_in_each_precision(tiny_images, precision):
 
 
 def test_auto_precision_is_bf16_only_where_measured_faster(monkeypatch):
-    from gansampler.over_sampling import _gan
-
     big, small = (1, 28, 28), (1, 8, 8)
     assert resolve_precision("fp32", "cpu", big) == "fp32"
     assert resolve_precision("bf16", "cuda", small) == "bf16"
     assert resolve_precision("auto", "cuda", big) == "fp32"  # slower on CUDA for these networks
-    monkeypatch.setattr(_gan, "cpu_has_bf16", lambda: True)
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: True)
     assert resolve_precision("auto", "cpu", big) == "bf16"
     assert resolve_precision("auto", torch.device("cpu"), (3, 64, 64)) == "bf16"
     assert resolve_precision("auto", "cpu", small) == "fp32"  # slower at 8x8 (digits)
     assert resolve_precision("auto", "cpu", big, "mlp") == "fp32"
     assert resolve_precision("auto", "cpu", (784,)) == "fp32"  # tabular rows
-    monkeypatch.setattr(_gan, "cpu_has_bf16", lambda: False)
+    monkeypatch.setattr(_device, "cpu_has_bf16", lambda: False)
     assert resolve_precision("auto", "cpu", big) == "fp32"
 
 
@@ -404,3 +403,27 @@ def test_every_architecture_gray_and_rgb(architecture, channels):
     assert np.isfinite(X_res).all() and X_res.min() >= 0 and X_res.max() <= 1
     assert np.bincount(y_res).tolist() == [30, 30]
     assert all(np.isfinite(row["g_loss"]) for row in sampler.history_[1])
+
+
+def test_every_training_option_is_declared_once_in_gan_config():
+    import dataclasses
+    import inspect
+
+    from gansampler.training import GANConfig
+
+    signature = inspect.signature(GANOverSampler).parameters
+    options = GANConfig.parameter_constraints()
+    assert options and set(options) <= set(signature)
+    for f in dataclasses.fields(GANConfig):
+        if f.name in options:  # the estimator's default is the config's
+            assert signature[f.name].default == f.default, f.name
+            assert f"    {f.name} : " in GANOverSampler.__doc__, f"{f.name} is not documented"
+            assert GANOverSampler._parameter_constraints[f.name] is options[f.name]
+    # a config built from the estimator's parameters resolves "auto" and ignores the rest
+    config = GANConfig.from_params(GANOverSampler(width=8).get_params(), (1, 28, 28))
+    assert config.architecture == "dcgan" and config.width == 8
+    assert GANConfig.from_params({}, (64, 1, 1), is_image=False).architecture == "mlp"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.width = 16
+    with pytest.raises(ValueError, match="at least 4x4"):
+        GANConfig.from_params({"architecture": "dcgan"}, (1, 2, 2))

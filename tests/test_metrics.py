@@ -11,6 +11,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from gansampler.metrics import (
+    _utils,
+    c2st_score,
     diversity_report,
     extract_features,
     fid,
@@ -22,10 +24,8 @@ from gansampler.metrics import (
     precision_recall_density_coverage,
     quality_report,
     ssim,
-    c2st_score,
     tstr_score,
 )
-from gansampler.metrics import _utils
 
 # --------------------------------------------------------------------------- data
 

@@ -47,7 +47,8 @@ def test_resnet_any_size(shape):
     assert "BatchNorm2d" not in kinds and "ConvTranspose2d" not in kinds
     # residual: one block per doubling in G; D halves as often, then one more block
     assert len(G.blocks) == len(D.features) - 2
-    n_params = lambda m: sum(p.numel() for p in m.parameters())
+    def n_params(m):
+        return sum(p.numel() for p in m.parameters())
     assert n_params(ResNetDiscriminator(shape, width=16)) > n_params(ResNetDiscriminator(shape, width=8))
 
 

@@ -16,7 +16,8 @@ def data():
     return X, y
 
 
-@pytest.mark.parametrize("params", [{}, {"conditional": True}, {"ema": 0.9, "loss": "hinge"}, {"architecture": "resize-conv"}, {"architecture": "resnet", "conditional": True}])
+@pytest.mark.parametrize("params", [{}, {"conditional": True}, {"ema": 0.9, "loss": "hinge"},
+                                    {"architecture": "resize-conv"}, {"architecture": "resnet", "conditional": True}])
 def test_save_load_reproduces_samples(tmp_path, data, params):
     X, y = data
     sampler = GANOverSampler(**FAST, **params)
@@ -102,7 +103,8 @@ def test_pickle_still_works(data):
     sampler = GANOverSampler(**FAST)
     sampler.fit_resample(X, y)
     clone = pickle.loads(pickle.dumps(sampler))
-    np.testing.assert_array_equal(clone.sample(4, "normal", random_state=1), sampler.sample(4, "normal", random_state=1))
+    np.testing.assert_array_equal(clone.sample(4, "normal", random_state=1),
+                                  sampler.sample(4, "normal", random_state=1))
 
 
 def test_classifier_save_load_predicts_the_same(tmp_path):

@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 import torch.nn.functional as F
-from .._random import check_random_state
 
+from .._random import check_random_state
 from ._utils import _CHUNK_BYTES, _check_image_sets, _check_int, _to_unit
 
 __all__ = ["diversity_report", "mean_pairwise_ssim", "ssim"]

@@ -35,7 +35,7 @@ def inception_score(X_fake, classifier, *, n_splits=10, random_state=None):
 
     ``exp(E_x KL(p(y | x) || p(y)))`` over the synthetic images: high when the
     classifier is confident on each image and the images spread over many
-    classes. The seed papers compute it with ImageNet's Inception network,
+    classes. The medical GAN papers compute it with ImageNet's Inception network,
     which cannot be downloaded here and knows nothing of X-rays; pass a
     classifier fitted on the real data of your domain instead (a fitted
     :class:`~gansampler.CNNClassifier`, any estimator with ``predict_proba``, or

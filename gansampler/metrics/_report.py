@@ -1,8 +1,8 @@
 """All quality metrics for one class of real and synthetic images in one call."""
 
 import numpy as np
-from .._random import check_random_state
 
+from .._random import check_random_state
 from ._diversity import _mean_pairwise_ssim
 from ._features import _extract_sets
 from ._frechet import frechet_distance

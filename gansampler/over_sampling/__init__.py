@@ -1,6 +1,6 @@
 """Over-samplers that create new images for the minority classes."""
 
 from ._augment import AugmentationOverSampler
-from ._gan import GANOverSampler, GANTrainingError
+from ._gan import GANOverSampler
 
-__all__ = ["AugmentationOverSampler", "GANOverSampler", "GANTrainingError"]
+__all__ = ["AugmentationOverSampler", "GANOverSampler"]

@@ -7,43 +7,21 @@ here reads the images' layout, asks the subclass for new images per class in the
 layout, dtype and range, after the untouched originals.
 """
 
-import numbers
 from abc import abstractmethod
 
 import numpy as np
-import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from scipy import sparse
-from .._random import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn_compat.utils.validation import validate_data
 
 from .._images import check_images
+from .._random import check_random_state
 
-__all__ = ["BaseImageOverSampler", "resolve_device"]
+__all__ = ["BaseImageOverSampler", "write_chunks"]
 
-
-def resolve_device(device):
-    """Turn ``"auto"``, a string or a ``torch.device`` into a usable device."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, "
-            f"got {device!r}"
-        ) from exc
-    if resolved.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} was asked for, but CUDA is not available")
-        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={device!r} was asked for, but only "
-                f"{torch.cuda.device_count()} CUDA device(s) exist"
-            )
-    return resolved
+#: The most output one fit_resample or sample call may make.
+MAX_OUTPUT_BYTES = 64 * 2**30
 
 
 class BaseImageOverSampler(BaseOverSampler):
@@ -135,7 +113,7 @@ class BaseImageOverSampler(BaseOverSampler):
 
     def _check_request_size(self, fmt, n_samples):
         n_bytes = n_samples * fmt.n_features * np.dtype(fmt.dtype).itemsize
-        limit = getattr(self, "max_output_bytes", None) or 64 * 2**30
+        limit = MAX_OUTPUT_BYTES
         if n_bytes > limit:
             raise ValueError(
                 f"sampling_strategy asks for {n_samples} new samples, "
@@ -199,9 +177,4 @@ def write_chunks(chunks, out, start, convert):
         out[start : start + len(rows)] = rows
         start += len(rows)
     return start
-
-
-def positive_int(name):
-    """A ``_parameter_constraints`` entry for an integer >= 1."""
-    return [Interval(numbers.Integral, 1, None, closed="left")]
 

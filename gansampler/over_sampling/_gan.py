@@ -1,271 +1,43 @@
 """GANOverSampler: balance image classes with GAN-generated images."""
 
-import copy
-import json
-import math
 import numbers
-import threading
-from functools import partial
 
 import numpy as np
 import torch
+from imblearn.utils import Substitution
 from joblib import Parallel, delayed
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._device import resolve_device
+from .._docstrings import DOCS
 from .._images import ImageFormat
-from .._persistence import read_safetensors, to_json_value, write_safetensors
+from .._persistence import PersistenceMixin, to_json_value
 from .._random import check_random_state
-from ..nn import (
-    DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, ResNetDiscriminator, ResNetGenerator,
-)
-from ..training import LOSSES, GANDivergenceError, GANTrainer
-from ..training._diff_augment import check_policy
-from ._augment import transform_batch
-from ._base import BaseImageOverSampler, resolve_device, write_chunks
-from ._selection import SELECTIONS, critic_scores, select
-from ..training._progress import progress_callback
+from ..nn import ClassView, build_networks
+from ..training import GANConfig, generate, train_gan
+from ._base import BaseImageOverSampler, write_chunks
+from ._selection import SELECTIONS, draw_selected
 
-__all__ = ["GANOverSampler", "GANTrainingError"]
-
-_SAMPLE_CHUNK = 1024  # latent vectors drawn at a time: fixes the noise stream of a seed
-# At most this many output values per forward pass on CPU. Drawn from 3x64x64
-# images on 2 cores: passes of 128-170 images made 2,200-2,400 images/s against
-# 1,550 for passes of 1,024, and the process peaked ~400 MB lower; at 28x28 the
-# size of the pass made little difference.
-_CPU_PASS_VALUES = 2**21
+__all__ = ["GANOverSampler"]
 
 
-class GANTrainingError(RuntimeError):
-    """GAN training failed (diverged) even after a retry."""
-
-
-def _init_weights(module):
-    """DCGAN initialisation: N(0, 0.02) weights, N(1, 0.02) norm scales.
-
-    Label embeddings included, as BigGAN's ``init_weights`` does: left at
-    torch's N(0, 1), the projection discriminator's class term (a sum over
-    thousands of features) starts with logits ~40 times larger than the rest of
-    the network's, and the conditional GAN's D loss sat at 7-19 instead of ~1.
-    """
-    if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear, torch.nn.Embedding)):
-        weight = getattr(module, "weight_orig", module.weight)
-        torch.nn.init.normal_(weight, 0.0, 0.02)
-        if getattr(module, "bias", None) is not None:
-            torch.nn.init.zeros_(module.bias)
-    elif isinstance(module, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
-        torch.nn.init.normal_(module.weight, 1.0, 0.02)
-        torch.nn.init.zeros_(module.bias)
-
-
-def _init_xavier(module):
-    """SNGAN's initialisation for the residual networks: Xavier-uniform weights.
-
-    DCGAN's N(0, 0.02) shrinks the signal through ten unnormalised residual
-    convolutions: the discriminator's logits started at a std of 4e-4, and with
-    the generator training beside it the BCE discriminator stayed at chance
-    (loss 1.38 = 2 ln 2 for 12 epochs on PneumoniaMNIST's normals) although
-    against a frozen generator its loss fell to 0.09 by the second epoch.
-    """
-    if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear, torch.nn.Embedding)):
-        torch.nn.init.xavier_uniform_(getattr(module, "weight_orig", module.weight))
-        if getattr(module, "bias", None) is not None:
-            torch.nn.init.zeros_(module.bias)
-
-
-_INIT_LOCK = threading.Lock()
-
-
-def build_networks(config, image_shape, n_classes, seed):
-    """Generator and discriminator for ``config``, initialised from ``seed``.
-
-    Built under a forked CPU RNG so global torch state is left untouched; the lock
-    keeps classes trained in threads (joblib's threading or dask backends) from
-    seeding each other's initialisation.
-    """
-    loss = config["loss"]
-    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        if config["architecture"] == "mlp":
-            G = MLPGenerator(
-                config["latent_dim"], image_shape, width=config["width"] * 4,
-                n_classes=n_classes, output=config["output"],
-            )
-            D = MLPDiscriminator(
-                image_shape, width=config["width"] * 4, n_classes=n_classes,
-                spectral_norm=loss == "hinge",
-            )
-        elif config["architecture"] == "resnet":
-            G = ResNetGenerator(config["latent_dim"], image_shape, width=config["width"], n_classes=n_classes)
-            D = ResNetDiscriminator(
-                image_shape, width=config["width"], n_classes=n_classes,
-                spectral_norm=loss == "hinge",
-            )
-        else:
-            G = DCGANGenerator(
-                config["latent_dim"], image_shape, width=config["width"],
-                n_classes=n_classes,
-                upsample="nearest" if config["architecture"] == "resize-conv" else "transposed",
-            )
-            D = DCGANDiscriminator(
-                image_shape, width=config["width"], n_classes=n_classes,
-                spectral_norm=loss == "hinge", batch_norm=loss != "wgan-gp",
-            )
-        init = _init_xavier if config["architecture"] == "resnet" else _init_weights
-        G.apply(init)
-        D.apply(init)
-    return G, D
-
-
-class _ClassView(torch.nn.Module):
-    """One class of a conditional generator, with the unconditional interface."""
-
-    def __init__(self, generator, class_index):
-        super().__init__()
-        self.generator = generator
-        self.class_index = class_index
-        self.latent_dim = generator.latent_dim
-        self.image_shape = generator.image_shape
-
-    def forward(self, z, y=None):
-        y = torch.full((z.shape[0],), self.class_index, device=z.device)
-        return self.generator(z, y)
-
-
-def pre_augment(x, y, copies, seed):
-    """``x`` plus ``copies`` classically augmented copies of it (seed paper 003)."""
-    generator = torch.Generator().manual_seed(int(seed))
-    x_t = torch.from_numpy(x)
-    parts = [x_t] + [transform_batch(x_t, generator) for _ in range(copies)]
-    x = torch.cat(parts).numpy()
-    return x, (None if y is None else np.tile(y, copies + 1))
-
-
-def cpu_has_bf16():
-    """Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX); False
-    where torch cannot tell (the probes are private and renamed across versions)."""
-    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported", "_is_cpu_support_avx512bf16")
-    for name in probes:
-        probe = getattr(torch.cpu, name, None)
-        try:
-            if probe is not None and probe():
-                return True
-        except Exception:  # pragma: no cover - a probe that fails means "cannot tell"
-            continue
-    return False
-
-
-def resolve_precision(precision, device, image_shape=None, architecture="dcgan"):
-    """"auto" is bf16 for convolutional GANs on images of at least 28x28 on CPUs
-    with native bf16: about 1.2-1.3x faster epochs at 28x28 with the same
-    benchmark quality (``benchmarks/speed.py``). Elsewhere fp32: at 8x8 and for MLPs the networks
-    are too small for bf16 to pay for its casts (slower on digits), on CUDA bf16
-    measured slower for these launch-bound networks, and CPUs without bf16
-    instructions emulate it."""
-    if precision != "auto":
-        return precision
-    large_images = (
-        image_shape is not None and len(image_shape) == 3 and min(image_shape[1:]) >= 28
-    )
-    cpu_bf16 = torch.device(device).type == "cpu" and cpu_has_bf16()
-    return "bf16" if cpu_bf16 and large_images and architecture != "mlp" else "fp32"
-
-
-def train_gan(x, y, n_classes, config, seed, device, label, verbose):
-    """Train one GAN on ``x`` (model-space float32 array); retry once on divergence.
-
-    Returns the sampling generator and the discriminator (on CPU, eval mode) and
-    the epoch history.
-    """
-    if config["pre_augment"]:
-        x, y = pre_augment(x, y, config["pre_augment"], seed)
-    for attempt in range(2):
-        G, D = build_networks(config, x.shape[1:], n_classes, seed + attempt)
-        lr = config["lr"] / 2**attempt
-        callbacks = [progress_callback(label, config["max_epochs"], verbose)]
-        trainer = GANTrainer(
-            G, D, loss=config["loss"], lr_g=lr,
-            lr_d=(config["lr_d"] or config["lr"]) / 2**attempt,
-            n_critic=config["n_critic"], batch_size=config["batch_size"],
-            min_steps=config["min_steps_per_epoch"],
-            label_smoothing=config["label_smoothing"],
-            feature_matching=config["feature_matching"],
-            diff_augment=config["diff_augment"], ema=config["ema"],
-            precision=resolve_precision(config["precision"], device, x.shape[1:],
-                                        config["architecture"]),
-            device=device, seed=seed + attempt, patience=config.get("early_stopping"),
-            callbacks=callbacks,
-        )
-        x_t = torch.from_numpy(x)
-        y_t = None if y is None else torch.from_numpy(y)
-        try:
-            history = trainer.fit(x_t, y_t, max_epochs=config["max_epochs"])
-        except GANDivergenceError as exc:
-            error = exc
-            continue
-        finally:
-            callbacks[0].close()
-        # back to the default layout (the trainer runs channels-last), so a fitted
-        # generator and one loaded from disk run the same kernels on any device
-        G, D = (net.cpu().to(memory_format=torch.contiguous_format).eval()
-                for net in (trainer.sampling_generator, trainer.D))
-        return G, D, history
-    raise GANTrainingError(
-        f"GAN training for class {getattr(label, 'item', lambda: label)()!r} diverged (non-finite loss at epoch "
-        f"{error.epoch}) twice, the second time with half the learning rate. Try a "
-        "lower lr, loss='wgan-gp' or loss='hinge'."
-    )
-
-
-@torch.no_grad()
-def generate(generator, n_samples, seed, device, chunk_size=_SAMPLE_CHUNK):
-    """Yield ``n_samples`` images from ``generator`` in float32 chunks.
-
-    Noise comes from a CPU ``torch.Generator`` seeded with ``seed``, drawn
-    ``chunk_size`` vectors at a time, so the same seed draws the same latent
-    vectors on every device. On CPU, large images go through the generator in
-    smaller passes (at most ``_CPU_PASS_VALUES`` output values each), and each
-    pass is a chunk.
-    """
-    rng = torch.Generator().manual_seed(int(seed))
-    model = generator if device.type == "cpu" else copy.deepcopy(generator).to(device)
-    model.eval()
-    step = chunk_size
-    image_shape = getattr(generator, "image_shape", None)
-    if device.type == "cpu" and image_shape is not None:
-        step = max(1, min(chunk_size, _CPU_PASS_VALUES // math.prod(image_shape)))
-    for start in range(0, n_samples, chunk_size):
-        z = torch.randn(min(chunk_size, n_samples - start), generator.latent_dim, generator=rng).to(device)
-        for i in range(0, len(z), step):
-            # yielded without a name in this frame, so that the consumer holds
-            # the only reference and the chunk is freed before the next one is made
-            yield _checked_numpy(model(z[i : i + step]))
-
-
-def _checked_numpy(images):
-    if not torch.isfinite(images).all():
-        raise GANTrainingError("the generator produced non-finite images")
-    return images.float().cpu().numpy()
-
-
-class GANOverSampler(BaseImageOverSampler):
+@Substitution(**DOCS)
+class GANOverSampler(PersistenceMixin, BaseImageOverSampler):
     """Over-sample classes with images drawn from a GAN trained on each class.
 
-    By default one DCGAN (Radford et al., 2016) is trained per class that needs
-    new samples, as in the seed papers; ``conditional=True`` trains one
-    class-conditional GAN on all classes instead. The originals are returned
-    first, unchanged, followed by the synthetic images.
+    By default one DCGAN (Radford, Metz & Chintala, 2016, "Unsupervised
+    Representation Learning with Deep Convolutional Generative Adversarial
+    Networks") is trained per class that needs new samples;
+    ``conditional=True`` trains one class-conditional GAN on all classes
+    instead. The originals are returned first, unchanged, followed by the
+    synthetic images in the input's layout, dtype and value range.
 
     Parameters
     ----------
-    sampling_strategy : float, str, dict or callable, default='auto'
-        As in imbalanced-learn's samplers: a float (binary targets), 'auto',
-        'minority', 'not minority', 'not majority', 'all', a dict of target
-        counts, or a callable returning one.
-    image_shape : tuple of int, default=None
-        ``(C, H, W)`` or ``(H, W)`` of each row when ``X`` is 2-D. Without it,
-        2-D ``X`` is treated as tabular data (with ``architecture="auto"``, an
-        MLP GAN). 3-D ``X`` is ``(n, H, W)``, 4-D ``X`` is ``(n, C, H, W)``.
+    {sampling_strategy}
+    {image_shape}
+        Without it, 2-D ``X`` is read as tabular rows (an MLP GAN).
     latent_dim : int, default=100
         Size of the generator's input noise.
     max_epochs : int, default=60
@@ -278,38 +50,53 @@ class GANOverSampler(BaseImageOverSampler):
     lr : float, default=2e-4
         Adam learning rate of the generator (and of the discriminator unless
         ``lr_d`` is given); Adam betas are (0.5, 0.999) as in DCGAN.
-    loss : {"bce", "lsgan", "hinge", "wgan", "wgan-gp"}, default="bce"
-    architecture : {"auto", "dcgan", "resize-conv", "resnet", "mlp"}, default="auto"
+    loss : {{"bce", "lsgan", "hinge", "wgan", "wgan-gp"}}, default="bce"
+        "bce": the non-saturating GAN loss (Goodfellow et al., 2014,
+        "Generative Adversarial Nets"); "lsgan": least squares (Mao et al.,
+        2017, "Least Squares Generative Adversarial Networks"); "hinge" with
+        spectral normalisation (Miyato et al., 2018, "Spectral Normalization
+        for Generative Adversarial Networks"); "wgan": weight clipping and
+        RMSprop (Arjovsky, Chintala & Bottou, 2017, "Wasserstein GAN");
+        "wgan-gp": gradient penalty (Gulrajani et al., 2017, "Improved
+        Training of Wasserstein GANs").
+    architecture : {{"auto", "dcgan", "resize-conv", "resnet", "mlp"}}, default="auto"
         "auto" is "dcgan" for images and "mlp" for tabular rows.
         "resize-conv" is the DCGAN with each transposed convolution of the
-        generator replaced by nearest upsampling and a 3x3 convolution (no
-        checkerboard artifacts). "resnet" is SNGAN's residual generator and
-        discriminator (no BatchNorm in the discriminator; spectral norm with
-        the hinge loss, as for the other architectures), initialised as in SNGAN.
+        generator replaced by nearest upsampling and a 3x3 convolution (Odena,
+        Dumoulin & Olah, 2016, "Deconvolution and Checkerboard Artifacts").
+        "resnet" is SNGAN's residual generator and discriminator (Miyato et
+        al., 2018), initialised as in SNGAN.
     width : int, default=32
         Channel width of the networks (the DCGAN paper uses 64).
     conditional : bool, default=False
-        Train one class-conditional GAN for all classes.
+        Train one class-conditional GAN for all classes: a label embedding in
+        the generator and a projection discriminator (Miyato & Koyama, 2018,
+        "cGANs with Projection Discriminator").
     lr_d : float, default=None
         Discriminator learning rate; None means ``lr``.
     n_critic : int, default=1
         Discriminator steps per generator step.
     label_smoothing : float, default=0.0
-        One-sided label smoothing of the real target.
+        One-sided label smoothing of the real target (Salimans et al., 2016,
+        "Improved Techniques for Training GANs").
     feature_matching : float, default=0.0
-        Weight of the feature-matching term in the generator loss.
+        Weight of the feature-matching term in the generator loss (Salimans
+        et al., 2016).
     diff_augment : str or None, default=None
-        DiffAugment policy, e.g. "color,translation,cutout".
+        DiffAugment policy, e.g. "color,translation,cutout", applied to real
+        and fake images before every discriminator call (Zhao et al., 2020,
+        "Differentiable Augmentation for Data-Efficient GAN Training"); see
+        :mod:`gansampler.augmentation`.
     ema : float or None, default=None
         Decay of an exponential moving average of the generator, used for
         sampling; warmed up over the first steps (``min(ema, (1 + t) / (10 + t))``
         at update ``t``) so that the random initial weights fade out.
     pre_augment : int, default=0
-        Classic augmentation before GAN training (seed paper 003): each GAN is
-        trained on its class plus this many randomly augmented copies of it
+        Classic augmentation before GAN training: each GAN is trained on its
+        class plus this many randomly augmented copies of it
         (:class:`AugmentationOverSampler`'s default transforms). The synthetic
         rows still all come from the generator.
-    selection : {"discriminator", "nearest", "critic"} or None, default=None
+    selection : {{"discriminator", "nearest", "critic"}} or None, default=None
         Generate ``n_candidates`` times the images needed and keep the best:
         by the trained discriminator's score, by the margin between the
         distance to the nearest real image of another class and to the nearest
@@ -328,25 +115,19 @@ class GANOverSampler(BaseImageOverSampler):
         64-dimensional random projection of pixel space); training stops when
         it has not improved by 1% for this many epochs, and the generator of the
         best epoch is kept. ``max_epochs`` stays the upper bound.
-    precision : {"auto", "fp32", "bf16"}, default="auto"
+    precision : {{"auto", "fp32", "bf16"}}, default="auto"
         "bf16" runs the forward passes under bf16 autocast (weights,
         optimizer state and losses stay fp32). "auto" is bf16 for
         convolutional GANs on images of 28x28 and larger on CPUs with bf16
-        instructions (AVX512-BF16, AMX), where it trained the default networks
-        about 1.2-1.3x faster with the same benchmark quality, and fp32
-        elsewhere (slower at 8x8 and on CUDA for these small networks; see
-        ``benchmarks/speed.py``). bf16 results depend on the number of CPU
-        threads: pass "fp32" for the same bits whatever ``n_jobs`` or the
-        joblib backend.
-    device : str or torch.device, default="auto"
-        "auto" uses CUDA when available, else the CPU.
-    n_jobs : int, default=None
-        Classes trained in parallel with joblib (-1: all cores).
-    random_state : int, RandomState instance or None, default=None
-        The only source of randomness; an integer gives bit-identical output
-        on the same CPU with the same number of threads.
-    verbose : int, default=0
-        1 shows a progress bar per class with live losses.
+        instructions (AVX512-BF16, AMX), fp32 elsewhere. bf16 results depend
+        on the number of CPU threads: pass "fp32" for the same bits whatever
+        ``n_jobs`` or the joblib backend.
+    {device}
+        On CUDA the training step is captured once as a CUDA graph and
+        replayed where it draws no random numbers of its own.
+    {n_jobs}
+    {random_state}
+    {verbose}
 
     Attributes
     ----------
@@ -364,6 +145,10 @@ class GANOverSampler(BaseImageOverSampler):
         sigmoid of the discriminator's logits), ``seconds`` and, with
         ``early_stopping``, ``fd``.
 
+    See Also
+    --------
+    AugmentationOverSampler : New images from classic transforms of real ones.
+
     Examples
     --------
     >>> import numpy as np
@@ -379,29 +164,14 @@ class GANOverSampler(BaseImageOverSampler):
 
     _parameter_constraints: dict = {
         **BaseImageOverSampler._parameter_constraints,
-        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
-        "min_steps_per_epoch": [Interval(numbers.Integral, 1, None, closed="left")],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "loss": [StrOptions(set(LOSSES))],
-        "architecture": [StrOptions({"auto", "dcgan", "resize-conv", "resnet", "mlp"})],
-        "width": [Interval(numbers.Integral, 1, None, closed="left")],
+        **GANConfig.parameter_constraints(),
         "conditional": ["boolean"],
-        "lr_d": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "n_critic": [Interval(numbers.Integral, 1, None, closed="left")],
-        "label_smoothing": [Interval(numbers.Real, 0, 1, closed="left")],
-        "feature_matching": [Interval(numbers.Real, 0, None, closed="left")],
-        "diff_augment": [str, None],
-        "ema": [Interval(numbers.Real, 0, 1, closed="neither"), None],
-        "pre_augment": [Interval(numbers.Integral, 0, None, closed="left")],
         "selection": [StrOptions(set(SELECTIONS)), None],
         "n_candidates": [Interval(numbers.Real, 1, None, closed="left")],
-        "early_stopping": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "precision": [StrOptions({"auto", "fp32", "bf16"})],
         "device": [str, torch.device],
         "n_jobs": [numbers.Integral, None],
     }
+    _fitted_attribute = "generators_"
 
     def __init__(
         self,
@@ -460,25 +230,38 @@ class GANOverSampler(BaseImageOverSampler):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _config(self, fmt):
-        check_policy(self.diff_augment)
-        architecture = self.architecture
-        if architecture == "auto":
-            architecture = "dcgan" if fmt.is_image else "mlp"
-        if architecture != "mlp" and min(fmt.image_shape[1:]) < 4:
-            raise ValueError(
-                f"architecture={architecture!r} needs images of at least 4x4 pixels, got "
-                f"image_shape={fmt.image_shape}; use architecture='mlp'."
-            )
-        params = self.get_params()
-        config = {key: params[key] for key in (
-            "latent_dim", "max_epochs", "batch_size", "min_steps_per_epoch", "lr", "lr_d", "loss", "width",
-            "n_critic", "label_smoothing", "feature_matching", "diff_augment", "ema",
-            "pre_augment", "early_stopping", "precision",
-        )}
-        config["architecture"] = architecture
-        config["output"] = "tanh"
-        return config
+    def _fit_resample(self, X, y):
+        self.classes_ = np.unique(y)
+        return super()._fit_resample(X, y)
+
+    def _generate(self, images, fmt, y, targets, random_state):
+        """Train the GANs, then draw each class's new images (model space)."""
+        self.device_ = resolve_device(self.device)
+        config = GANConfig.from_params(self.get_params(), fmt.image_shape, fmt.is_image)
+        x = fmt.to_model(images)
+        labels = [label for label, n in targets.items() if n > 0]
+        tasks = self._training_tasks(x, y, labels)
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(tasks) + len(labels))
+        results = self._train(tasks, config, seeds[: len(tasks)])
+        discriminators = self._keep_fitted(tasks, results, labels)
+        new = {}
+        for label, seed in zip(labels, seeds[len(tasks):]):
+            generator, n, seed = self.generators_[label], targets[label], int(seed)
+            if self.selection is None:
+                new[label] = generate(generator, n, seed, self.device_)
+            else:
+                new[label] = [draw_selected(
+                    generator, n, seed, self.device_, self.selection, self.n_candidates,
+                    x_class=x[y == label], x_other=x[y != label], discriminator=discriminators[label],
+                    class_index=int(np.searchsorted(self.classes_, label)) if self.conditional else None,
+                )]
+        return new
+
+    def _training_tasks(self, x, y, labels):
+        """``(name, images, class indices or None, n_classes)`` per GAN to train."""
+        if self.conditional:
+            return [("conditional", x, np.searchsorted(self.classes_, y), len(self.classes_))]
+        return [(label, x[y == label], None, 0) for label in labels]
 
     def _devices(self, n_tasks):
         """One device per task: classes spread over GPUs when ``device='cuda'``."""
@@ -487,65 +270,25 @@ class GANOverSampler(BaseImageOverSampler):
             return [torch.device("cuda", i % count) for i in range(n_tasks)]
         return [self.device_] * n_tasks
 
-    def _generate(self, images, fmt, y, targets, random_state):
-        self.device_ = resolve_device(self.device)
-        config = self._config(fmt)
-        x = fmt.to_model(images)
-        labels = [label for label, n in targets.items() if n > 0]
-        if self.conditional:
-            tasks = [("conditional", x, np.searchsorted(self.classes_, y), len(self.classes_))]
-        else:
-            tasks = [(label, x[y == label], None, 0) for label in labels]
-        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(tasks) + len(labels))
-        devices = self._devices(len(tasks))
-        jobs = (
-            delayed(train_gan)(xs, ys, n, config, int(seed), dev, label, self.verbose)
-            for (label, xs, ys, n), seed, dev in zip(tasks, seeds, devices)
-        )
-        if self.n_jobs in (None, 1) or len(tasks) == 1:
-            results = [fn(*args, **kwargs) for fn, args, kwargs in jobs]
-        else:
-            results = Parallel(n_jobs=self.n_jobs)(jobs)
-        self.history_ = {task[0]: h for task, (_, _, h) in zip(tasks, results)}
-        if self.conditional:
-            G = results[0][0]
-            self.generators_ = {
-                label: _ClassView(G, i) for i, label in enumerate(self.classes_)
-            }
-            discriminators = {label: results[0][1] for label in labels}
-        else:
-            self.generators_ = {task[0]: G for task, (G, _, _) in zip(tasks, results)}
-            discriminators = {task[0]: D for task, (_, D, _) in zip(tasks, results)}
-        sample_seeds = dict(zip(labels, seeds[len(tasks):]))
-        new = {}
-        for label in labels:
-            n, seed = targets[label], sample_seeds[label]
-            if self.selection is None:
-                new[label] = generate(self.generators_[label], n, seed, self.device_)
-                continue
-            n_candidates = int(np.ceil(n * self.n_candidates))
-            candidates = np.concatenate(list(
-                generate(self.generators_[label], n_candidates, seed, self.device_)
-            ))
-            index = int(np.searchsorted(self.classes_, label))
-            x_class = x[y == label]
-            critic = None
-            if self.selection == "critic":  # trained on a draw independent of the candidates
-                x_fake = np.concatenate(list(generate(
-                    self.generators_[label], min(max(len(x_class), 256), 2048), seed + 1, self.device_
-                )))
-                critic = partial(critic_scores, x_real=x_class, x_fake=x_fake, seed=seed,
-                                 device=self.device_)
-            new[label] = [select(
-                candidates, n, self.selection, x_class=x_class,
-                x_other=x[y != label], discriminator=discriminators[label],
-                class_index=index if self.conditional else None, critic=critic,
-            )]
-        return new
+    def _train(self, tasks, config, seeds):
+        """Train one GAN per task, in parallel through joblib when ``n_jobs`` asks."""
+        jobs = [
+            delayed(train_gan)(x, y, n_classes, config, int(seed), device, name, self.verbose)
+            for (name, x, y, n_classes), seed, device in zip(tasks, seeds, self._devices(len(tasks)))
+        ]
+        if self.n_jobs in (None, 1) or len(jobs) == 1:
+            return [fn(*args, **kwargs) for fn, args, kwargs in jobs]
+        return Parallel(n_jobs=self.n_jobs)(jobs)
 
-    def _fit_resample(self, X, y):
-        self.classes_ = np.unique(y)
-        return super()._fit_resample(X, y)
+    def _keep_fitted(self, tasks, results, labels):
+        """Set ``history_`` and ``generators_``; return each label's discriminator."""
+        self.history_ = {task[0]: history for task, (_, _, history) in zip(tasks, results)}
+        if self.conditional:
+            G, D, _ = results[0]
+            self.generators_ = {label: ClassView(G, i) for i, label in enumerate(self.classes_)}
+            return {label: D for label in labels}
+        self.generators_ = {task[0]: G for task, (G, _, _) in zip(tasks, results)}
+        return {task[0]: D for task, (_, D, _) in zip(tasks, results)}
 
     def sample(self, n_samples, y, random_state=None):
         """Draw new images of class ``y`` from the fitted generator.
@@ -581,30 +324,8 @@ class GANOverSampler(BaseImageOverSampler):
         write_chunks(generate(self.generators_[y], n_samples, seed, self.device_), out, 0, fmt.from_model)
         return out
 
-    # -- persistence ------------------------------------------------------------
-    def save(self, path):
-        """Save the fitted sampler without pickle: one safetensors file.
-
-        The generator weights are stored as safetensors tensors and everything
-        else (parameters, image format, classes, history) as JSON in the file's
-        metadata, so :meth:`load` never executes code from the file.
-        Parameters that are not JSON (a callable ``sampling_strategy``, a
-        RandomState) are stored as None; the fitted ``sampling_strategy_`` is kept.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Usually ending in ``.safetensors``.
-        """
-        check_is_fitted(self, "generators_")
-        params = {}
-        for key, value in self.get_params().items():
-            value = str(value) if isinstance(value, torch.device) else to_json_value(value)
-            try:
-                json.dumps(value)
-            except TypeError:
-                value = None
-            params[key] = value
+    # -- persistence (see PersistenceMixin) --------------------------------------
+    def _state_to_save(self):
         fmt = self._image_format
         labels = list(self.generators_)
         if self.conditional:
@@ -616,11 +337,10 @@ class GANOverSampler(BaseImageOverSampler):
             for prefix, module in modules.items()
             for name, tensor in module.state_dict().items()
         }
-        config = {
-            "format_version": 1,
-            "class": type(self).__name__,
-            "params": params,
-            "network": self._config(fmt),
+        config = GANConfig.from_params(self.get_params(), fmt.image_shape, fmt.is_image)
+        state = {
+            "params": self._json_params(),
+            "network": config.to_dict(),
             "image_format": fmt.to_dict(),
             "classes": to_json_value(self.classes_),
             "classes_dtype": self.classes_.dtype.str,
@@ -630,58 +350,32 @@ class GANOverSampler(BaseImageOverSampler):
             "device_": str(self.device_),
             "n_features_in_": int(self.n_features_in_),
         }
-        write_safetensors(path, tensors, config)
+        return tensors, state
 
     @classmethod
-    def load(cls, path, device="auto"):
-        """Load a sampler written by :meth:`save`; no code is unpickled.
-
-        Parameters
-        ----------
-        path : str or path-like
-        device : str or torch.device, default="auto"
-            Where :meth:`sample` runs; a sampler fitted on CUDA loads on a
-            CPU-only machine.
-
-        Returns
-        -------
-        sampler : GANOverSampler
-            Fitted: ``sample`` with a given ``random_state`` reproduces the
-            images the saved sampler gives for that seed.
-        """
-        tensors, config = read_safetensors(path)
-        if config.get("class") != cls.__name__ or config.get("format_version") != 1:
-            raise ValueError(f"{path} does not hold a {cls.__name__} (format version 1)")
-        try:
-            params = {**config["params"], "device": device}
-            sampler = cls(**params)
-            dtype = np.dtype(config["classes_dtype"])
-            sampler.classes_ = np.asarray(config["classes"], dtype=dtype)
-            labels = np.asarray(config["labels"], dtype=dtype)
-            fmt = ImageFormat.from_dict(config["image_format"])
-            network = config["network"]
-            n_classes = len(sampler.classes_) if sampler.conditional else 0
-            prefixes = ["g"] if sampler.conditional else [f"g{i}" for i in range(len(labels))]
-            modules = {}
-            for prefix in prefixes:
-                G, _ = build_networks(network, fmt.image_shape, n_classes, seed=0)
-                state = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.split(".")[0] == prefix}
-                G.load_state_dict(state, strict=True)
-                modules[prefix] = G.eval()
-            if sampler.conditional:
-                sampler.generators_ = {
-                    label: _ClassView(modules["g"], i) for i, label in enumerate(sampler.classes_)
-                }
-            else:
-                sampler.generators_ = {label: modules[f"g{i}"] for i, label in enumerate(labels)}
-            sampler._image_format = fmt
-            sampler.image_shape_ = fmt.image_shape
-            sampler.sampling_strategy_ = {
-                np.asarray(k, dtype=dtype)[()]: v for k, v in config["sampling_strategy_"]
-            }
-            sampler.history_ = config["history_"]
-            sampler.n_features_in_ = config["n_features_in_"]
-            sampler.device_ = resolve_device(device)
-        except (KeyError, TypeError, RuntimeError) as exc:
-            raise ValueError(f"{path} is not a valid {cls.__name__} file: {exc}") from exc
+    def _from_saved_state(cls, tensors, state, device):
+        sampler = cls(**{**state["params"], "device": device})
+        dtype = np.dtype(state["classes_dtype"])
+        sampler.classes_ = np.asarray(state["classes"], dtype=dtype)
+        labels = np.asarray(state["labels"], dtype=dtype)
+        fmt = ImageFormat.from_dict(state["image_format"])
+        config = GANConfig.from_params(state["network"], fmt.image_shape, fmt.is_image)
+        n_classes = len(sampler.classes_) if sampler.conditional else 0
+        prefixes = ["g"] if sampler.conditional else [f"g{i}" for i in range(len(labels))]
+        modules = {}
+        for prefix in prefixes:
+            G, _ = build_networks(config.architecture, fmt.image_shape, n_classes=n_classes,
+                                  **config.network_kwargs)
+            G.load_state_dict({k[len(prefix) + 1:]: v for k, v in tensors.items() if k.split(".")[0] == prefix})
+            modules[prefix] = G.eval()
+        if sampler.conditional:
+            sampler.generators_ = {label: ClassView(modules["g"], i) for i, label in enumerate(sampler.classes_)}
+        else:
+            sampler.generators_ = {label: modules[f"g{i}"] for i, label in enumerate(labels)}
+        sampler._image_format = fmt
+        sampler.image_shape_ = fmt.image_shape
+        sampler.sampling_strategy_ = {np.asarray(k, dtype=dtype)[()]: v for k, v in state["sampling_strategy_"]}
+        sampler.history_ = state["history_"]
+        sampler.n_features_in_ = state["n_features_in_"]
+        sampler.device_ = resolve_device(device)
         return sampler

@@ -1,5 +1,5 @@
-"""Keep the best of several candidate synthetic images (seed paper 003 kept 443
-of 2,000), and never near-copies of training images.
+"""Keep the best of several candidate synthetic images, and never near-copies of
+training images.
 
 Criteria score candidates in the model's ``[-1, 1]`` space:
 
@@ -25,8 +25,9 @@ import torch
 from ..metrics import nearest_neighbor_ratio
 from ..metrics._utils import _distance_chunks
 from ..nn import SmallCNN
+from ..training import generate
 
-__all__ = ["SELECTIONS", "critic_scores", "select"]
+__all__ = ["SELECTIONS", "critic_scores", "draw_selected", "select"]
 
 SELECTIONS = ("discriminator", "nearest", "critic")
 
@@ -110,3 +111,21 @@ def select(candidates, n_samples, criterion, *, x_class, x_other, discriminator=
         scores = np.where(ratios < memorization_threshold, -np.inf, scores)
     order = np.argsort(-scores, kind="stable")[:n_samples]
     return candidates[np.sort(order)]
+
+
+def draw_selected(generator, n_samples, seed, device, criterion, n_candidates, *, x_class, x_other,
+                  discriminator=None, class_index=None):
+    """``n_samples`` images of one class (model space): ``n_candidates`` times as
+    many drawn from ``generator`` with ``seed``, the best kept by ``criterion``.
+
+    For the "critic" criterion, the critic is trained on a further draw from
+    ``seed + 1``, independent of the candidates.
+    """
+    candidates = np.concatenate(list(generate(generator, int(np.ceil(n_samples * n_candidates)), seed, device)))
+    critic = None
+    if criterion == "critic":
+        n_fake = min(max(len(x_class), 256), 2048)
+        x_fake = np.concatenate(list(generate(generator, n_fake, seed + 1, device)))
+        critic = lambda c: critic_scores(c, x_real=x_class, x_fake=x_fake, seed=seed, device=device)  # noqa: E731
+    return select(candidates, n_samples, criterion, x_class=x_class, x_other=x_other,
+                  discriminator=discriminator, class_index=class_index, critic=critic)

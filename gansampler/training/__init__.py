@@ -1,14 +1,10 @@
-"""GAN training: losses, differentiable augmentation and the training loop."""
+"""GAN training: losses, the training loop, one-run training from a config,
+and generation from a trained generator."""
 
-from ._diff_augment import AUGMENTATIONS, diff_augment
+from ._config import GANConfig
+from ._generate import generate
+from ._loop import GANTrainer
 from ._losses import LOSSES, make_loss
-from ._loop import GANDivergenceError, GANTrainer
+from ._train import train_gan
 
-__all__ = [
-    "AUGMENTATIONS",
-    "GANDivergenceError",
-    "GANTrainer",
-    "LOSSES",
-    "diff_augment",
-    "make_loss",
-]
+__all__ = ["GANConfig", "GANTrainer", "LOSSES", "generate", "make_loss", "train_gan"]

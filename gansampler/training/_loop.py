@@ -15,14 +15,13 @@ import time
 
 import torch
 
-from ..metrics import frechet_distance_from_stats
-from ._diff_augment import check_policy, diff_augment
-from ._fast_ops import MatmulTransposedConv1x1, has_1x1_candidates
+from ..augmentation import check_policy, diff_augment
+from ..exceptions import GANTrainingError
 from ._graph import StepGraph
 from ._losses import make_loss
-from ._optim import adam
+from ._monitor import QualityMonitor
 
-__all__ = ["GANDivergenceError", "GANTrainer"]
+__all__ = ["GANTrainer", "adam"]
 
 _METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
 
@@ -42,13 +41,16 @@ def graphs_step(cuda_graph, device, policy, loss):
     )
 
 
-class GANDivergenceError(FloatingPointError):
-    """A loss became NaN or infinite; carries the epoch it happened in."""
-
-    def __init__(self, epoch, metrics):
-        self.epoch = epoch
-        self.metrics = metrics
-        super().__init__(f"non-finite loss at epoch {epoch}: {metrics}")
+def adam(params, lr, betas, capturable=False):
+    """Adam with fused kernels where this torch has them for the device (CUDA;
+    CPU since torch 2.4): one pass over each tensor instead of several.
+    ``capturable`` keeps its step count on the device, so that a CUDA graph can
+    hold the step."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True, capturable=capturable)
+    except RuntimeError:  # "`fused=True` requires ... supported devices" (older torch)
+        return torch.optim.Adam(params, lr=lr, betas=betas, capturable=capturable)
 
 
 class GANTrainer:
@@ -104,14 +106,6 @@ class GANTrainer:
         own are graphed, so not with ``diff_augment`` or ``loss="wgan-gp"``, and
         only in the main thread (see :func:`graphs_step`); the CPU always runs
         the step eagerly. :attr:`step_graph` is the graph, or None.
-
-    Notes
-    -----
-    On CPU, transposed convolutions on 1x1 maps in the generator (the first
-    layer of classic DCGAN generators) run as matmuls (:mod:`._fast_ops`), and
-    Adam updates channels-last weights without copying them (:mod:`._optim`).
-    Both compute what they replace; gansampler's own generators never take the
-    first path.
     """
 
     def __init__(
@@ -131,7 +125,7 @@ class GANTrainer:
         diff_augment=None,
         ema=None,
         precision="fp32",
-        device=torch.device("cpu"),
+        device="cpu",
         seed=0,
         monitor=False,
         patience=None,
@@ -162,13 +156,10 @@ class GANTrainer:
         self.callbacks = list(callbacks)
         graphed = graphs_step(cuda_graph, self.device, self.policy, loss)
         self.step_graph = StepGraph(self.step, self.G.latent_dim, self.rng) if graphed else None
-        # channels-last convolutions: faster with cuDNN, and ~13% faster with
-        # oneDNN on CPU for these networks (measured on 2 cores at 28x28)
+        # channels-last convolutions: faster with cuDNN, and with oneDNN on CPU
+        # for these networks (docs/performance.md)
         self.G.to(memory_format=torch.channels_last)
         self.D.to(memory_format=torch.channels_last)
-        # on CPU, transposed convolutions on 1x1 maps (classic DCGAN generators'
-        # first layer) run as matmuls: see ._fast_ops
-        self.matmul_1x1 = self.device.type == "cpu" and has_1x1_candidates(self.G)
         if loss == "wgan":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=lr_g, capturable=graphed)
             self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=lr_d, capturable=graphed)
@@ -231,8 +222,7 @@ class GANTrainer:
     def fake(self, z, y, grad):
         """Images generated from the latent vectors ``z``; with ``grad`` the
         graph through G is kept."""
-        fast_ops = MatmulTransposedConv1x1() if self.matmul_1x1 else contextlib.nullcontext()
-        with self.autocast(), torch.set_grad_enabled(grad), fast_ops:
+        with self.autocast(), torch.set_grad_enabled(grad):
             return self.G(z, y)
 
     @torch.no_grad()
@@ -312,8 +302,9 @@ class GANTrainer:
 
         Raises
         ------
-        GANDivergenceError
-            When a loss becomes NaN or infinite.
+        GANTrainingError
+            When a loss becomes NaN or infinite (``epoch`` and ``metrics`` say
+            where).
         """
         x = x.to(self.device)  # moved once; batches are indexed on the device
         x = x.contiguous(memory_format=torch.channels_last)
@@ -326,7 +317,8 @@ class GANTrainer:
             metrics = dict(zip(_METRICS, values))
             metrics["epoch"] = epoch
             if not all(math.isfinite(v) for v in values):
-                raise GANDivergenceError(epoch, metrics)
+                raise GANTrainingError(f"non-finite loss at epoch {epoch}: {metrics}",
+                                       epoch=epoch, metrics=metrics)
             if monitor is not None:
                 metrics["fd"] = monitor(self.sampling_generator, self.autocast)
             metrics["seconds"] = time.perf_counter() - start
@@ -350,43 +342,3 @@ class GANTrainer:
     def sampling_generator(self):
         """The generator that produces samples: the EMA copy when there is one."""
         return self.G_ema if self.G_ema is not None else self.G
-
-
-class QualityMonitor:
-    """A cheap, deterministic per-epoch quality signal for a generator.
-
-    The Fréchet distance between Gaussian fits of a fixed subset of real images
-    and of images generated from fixed noise, both projected onto ``dim`` fixed
-    random directions of pixel space. It sees mean brightness, contrast and
-    coarse structure, not fine detail: a signal for when training stops
-    improving, not a substitute for :func:`gansampler.metrics.fid`.
-    """
-
-    def __init__(self, x, y, latent_dim, seed, n_samples=512, dim=64):
-        rng = torch.Generator().manual_seed(int(seed) + 1)  # not the training stream
-        n = min(n_samples, x.shape[0])
-        index = torch.randperm(x.shape[0], generator=rng)[:n].to(x.device)
-        n_features = x[0].numel()
-        dim = min(dim, n_features)
-        self.projection = (torch.randn(n_features, dim, generator=rng) / n_features**0.5).to(x.device)
-        self.z = torch.randn(n, latent_dim, generator=rng).to(x.device)
-        self.y = None if y is None else y[index]
-        self.real = self._stats(x[index])
-
-    def _stats(self, images):
-        features = (images.reshape(len(images), -1).float() @ self.projection).double().cpu()
-        return features.mean(0), torch.cov(features.T).reshape(features.shape[1], -1)
-
-    @torch.no_grad()
-    def __call__(self, generator, autocast=contextlib.nullcontext):
-        """The distance for ``generator``'s images, generated in eval mode under
-        the context ``autocast()`` returns (the trainer's precision)."""
-        was_training = generator.training
-        generator.eval()
-        with autocast():
-            fake = torch.cat([
-                generator(self.z[i : i + 256], None if self.y is None else self.y[i : i + 256]).float()
-                for i in range(0, len(self.z), 256)
-            ])
-        generator.train(was_training)
-        return frechet_distance_from_stats(*self.real, *self._stats(fake))

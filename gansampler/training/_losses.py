@@ -12,7 +12,8 @@ __all__ = ["LOSSES", "make_loss"]
 
 
 class BCELoss:
-    """Non-saturating DCGAN loss (seed paper 001), with one-sided label smoothing."""
+    """The non-saturating GAN loss (Goodfellow et al., 2014, "Generative Adversarial
+    Nets"; as in DCGAN), with one-sided label smoothing (Salimans et al., 2016)."""
 
     name = "bce"
 
@@ -64,7 +65,8 @@ class HingeLoss(BCELoss):
 
 
 class WassersteinLoss(HingeLoss):
-    """WGAN (seed paper 003): critic difference, weights clipped after each step."""
+    """WGAN (Arjovsky, Chintala & Bottou, 2017, "Wasserstein GAN"): the critic
+    difference, weights clipped after each step."""
 
     name = "wgan"
 
@@ -82,7 +84,8 @@ class WassersteinLoss(HingeLoss):
 
 
 class WassersteinGPLoss(WassersteinLoss):
-    """WGAN-GP (seed paper 004): gradient penalty on real/fake interpolates."""
+    """WGAN-GP (Gulrajani et al., 2017, "Improved Training of Wasserstein GANs"):
+    a gradient penalty on real/fake interpolates."""
 
     name = "wgan-gp"
 

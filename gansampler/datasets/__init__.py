@@ -1,0 +1,18 @@
+"""Image data sets to try over-samplers on, and a helper to write images out.
+
+All loaders return images as ``(n, C, H, W)`` uint8 arrays in ``0..255`` and labels
+as 1-D int64 arrays, the layout the rest of :mod:`gansampler` accepts directly.
+Nothing is downloaded.
+"""
+
+from ._digits import DIGITS_IMBALANCE_PRESETS, load_digits_imbalanced
+from ._folder import load_image_folder, save_images
+from ._medmnist import load_medmnist
+
+__all__ = [
+    "DIGITS_IMBALANCE_PRESETS",
+    "load_digits_imbalanced",
+    "load_image_folder",
+    "load_medmnist",
+    "save_images",
+]

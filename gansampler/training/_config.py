@@ -1,0 +1,102 @@
+"""The settings of one GAN training run, as one typed, frozen object.
+
+:class:`GANConfig` is the single place a training option is declared: its
+default, its ``_parameter_constraints`` entry (in the field's metadata) and its
+type. :class:`gansampler.GANOverSampler` takes its constraints from here and
+builds a config from its ``get_params()``; the trainer reads the config. A new
+option needs a field here, the estimator's ``__init__`` argument and its
+docstring line (a test checks that the defaults agree).
+"""
+
+import dataclasses
+import numbers
+from dataclasses import dataclass, field
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..augmentation import check_policy
+from ..nn import ARCHITECTURES
+from ._losses import LOSSES
+
+__all__ = ["GANConfig"]
+
+
+def _option(default, *constraint):
+    return field(default=default, metadata={"constraint": list(constraint)})
+
+
+def _int(low, default):
+    return _option(default, Interval(numbers.Integral, low, None, closed="left"))
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """How to train one GAN; see :class:`gansampler.GANOverSampler` for the
+    meaning of each field. ``architecture`` is resolved (never ``"auto"``) once
+    the config is built by :meth:`from_params`."""
+
+    latent_dim: int = _int(1, 100)
+    max_epochs: int = _int(1, 60)
+    batch_size: int = _int(2, 64)
+    min_steps_per_epoch: int = _int(1, 10)
+    lr: float = _option(2e-4, Interval(numbers.Real, 0, None, closed="neither"))
+    lr_d: float = _option(None, Interval(numbers.Real, 0, None, closed="neither"), None)
+    loss: str = _option("bce", StrOptions(set(LOSSES)))
+    architecture: str = _option("auto", StrOptions({"auto", *ARCHITECTURES}))
+    width: int = _int(1, 32)
+    n_critic: int = _int(1, 1)
+    label_smoothing: float = _option(0.0, Interval(numbers.Real, 0, 1, closed="left"))
+    feature_matching: float = _option(0.0, Interval(numbers.Real, 0, None, closed="left"))
+    diff_augment: str = _option(None, str, None)
+    ema: float = _option(None, Interval(numbers.Real, 0, 1, closed="neither"), None)
+    pre_augment: int = _int(0, 0)
+    early_stopping: int = _option(None, Interval(numbers.Integral, 1, None, closed="left"), None)
+    precision: str = _option("auto", StrOptions({"auto", "fp32", "bf16"}))
+    #: Not estimator parameters: the MLP generator's output, and whether the
+    #: trainer replays its step from a CUDA graph where it can.
+    output: str = "tanh"
+    cuda_graph: bool = True
+
+    @classmethod
+    def parameter_constraints(cls):
+        """The ``_parameter_constraints`` entries of the estimator's options."""
+        return {f.name: f.metadata["constraint"] for f in dataclasses.fields(cls) if "constraint" in f.metadata}
+
+    @classmethod
+    def from_params(cls, params, image_shape, is_image=True, **overrides):
+        """The config for ``params`` (an estimator's ``get_params()``; other keys
+        are ignored) and images of ``image_shape``, with ``"auto"``
+        architecture resolved: DCGAN for images, an MLP for tabular rows.
+
+        Raises
+        ------
+        ValueError
+            For an unknown DiffAugment policy, or a convolutional architecture
+            on images smaller than 4x4.
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in params.items() if key in names}
+        values.update(overrides)
+        check_policy(values.get("diff_augment"))
+        architecture = values.get("architecture", "auto")
+        if architecture == "auto":
+            architecture = "dcgan" if is_image else "mlp"
+        if architecture != "mlp" and min(image_shape[1:]) < 4:
+            raise ValueError(
+                f"architecture={architecture!r} needs images of at least 4x4 pixels, got "
+                f"image_shape={tuple(image_shape)}; use architecture='mlp'."
+            )
+        values["architecture"] = architecture
+        return cls(**values)
+
+    def to_dict(self):
+        """Plain JSON types (for saving); :meth:`from_params` reads it back."""
+        return dataclasses.asdict(self)
+
+    @property
+    def network_kwargs(self):
+        """The keyword arguments of :func:`gansampler.nn.build_networks`."""
+        return dict(
+            latent_dim=self.latent_dim, width=self.width, output=self.output,
+            spectral_norm=self.loss == "hinge", batch_norm=self.loss != "wgan-gp",
+        )
