@@ -6,11 +6,12 @@ Nothing is downloaded.
 """
 
 from ._digits import DIGITS_IMBALANCE_PRESETS, load_digits_imbalanced
-from ._folder import load_image_folder, save_images
+from ._folder import ImageSizeError, load_image_folder, save_images
 from ._medmnist import load_medmnist
 
 __all__ = [
     "DIGITS_IMBALANCE_PRESETS",
+    "ImageSizeError",
     "load_digits_imbalanced",
     "load_image_folder",
     "load_medmnist",

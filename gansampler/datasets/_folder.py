@@ -7,11 +7,28 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-__all__ = ["load_image_folder", "save_images"]
+__all__ = ["ImageSizeError", "load_image_folder", "save_images"]
 
 _IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 # Pillow modes holding one channel of data ("LA": gray plus alpha, which is dropped).
 _SINGLE_CHANNEL_MODES = frozenset({"1", "L", "LA", "La", "I", "F"})
+
+
+class ImageSizeError(ValueError):
+    """Images of one folder differ in size and no ``image_size`` was given.
+
+    Attributes
+    ----------
+    paths : tuple of Path
+        The first image and the first one of another size.
+    sizes : tuple of (int, int)
+        Their ``(H, W)``.
+    """
+
+    def __init__(self, paths, sizes, fix="pass image_size=(H, W) to resize them to one size"):
+        self.paths, self.sizes = tuple(paths), tuple(sizes)
+        (a, b), ((ha, wa), (hb, wb)) = self.paths, self.sizes
+        super().__init__(f"images differ in size: {str(a)!r} is {ha}x{wa} (HxW) but {str(b)!r} is {hb}x{wb}; {fix}")
 
 
 def _check_image_size(image_size):
@@ -111,8 +128,9 @@ def load_image_folder(root, image_size=None, grayscale=None):
         If ``root`` does not exist.
     ValueError
         If ``root`` has no class sub-folders, a class sub-folder has no image
-        files, a file cannot be read as an image, or (with ``image_size=None``)
-        two images differ in size.
+        files, or a file cannot be read as an image (the message names it).
+    ImageSizeError
+        A ``ValueError``: with ``image_size=None``, two images differ in size.
 
     Notes
     -----
@@ -156,12 +174,7 @@ def load_image_folder(root, image_size=None, grayscale=None):
         elif first is None:
             first = (path, img.size)
         elif img.size != first[1]:
-            raise ValueError(
-                f"images differ in size: {str(first[0])!r} is "
-                f"{first[1][1]}x{first[1][0]} (HxW) but {str(path)!r} is "
-                f"{img.size[1]}x{img.size[0]}; pass "
-                "image_size=(H, W) to resize them to one size"
-            )
+            raise ImageSizeError((first[0], path), (first[1][::-1], img.size[::-1]))
         arrays.append(np.asarray(img, dtype=np.uint8))
 
     if any(a.ndim == 3 for a in arrays):  # mixed gray and colour: all to RGB

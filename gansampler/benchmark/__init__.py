@@ -1,0 +1,60 @@
+"""The honest comparison: does a generative sampler help *your* classifier?
+
+:func:`compare` runs every remedy for class imbalance (no resampling, a tuned
+decision threshold, class weights, random oversampling, SMOTE, classic
+augmentation and gansampler's generative samplers) through the same
+``Pipeline([sampler, CNNClassifier])`` over several seeds, and writes a report:
+mean ± 95% CI per method, a paired test of each against the best baseline, a
+recommendation that follows those numbers only, the synthetic images' quality
+and real-vs-synthetic grids. ``gansampler compare DATA`` runs it from the
+command line.
+
+>>> from gansampler.benchmark import compare, load_benchmark_data
+>>> data = load_benchmark_data("digits")                       # doctest: +SKIP
+>>> result = compare(data, "out", seeds=5)                      # doctest: +SKIP
+>>> print(result.recommendation)                                # doctest: +SKIP
+"""
+
+from ._compare import CompareResult, compare, read_rows, save_grid, write_report
+from ._data import BenchmarkData, cap_smallest_class, load_benchmark_data
+from ._methods import (
+    DEFAULT_METHODS,
+    GENERATIVE,
+    available_methods,
+    check_methods,
+    halfway,
+    make_classifier,
+    make_methods,
+)
+from ._report import quality_table, render_markdown, score_table
+from ._run import Settings, run_many, run_one
+from ._stats import BASELINES, METRICS, paired_test, recommend, summarize
+
+__all__ = [
+    "BASELINES",
+    "BenchmarkData",
+    "CompareResult",
+    "DEFAULT_METHODS",
+    "GENERATIVE",
+    "METRICS",
+    "Settings",
+    "available_methods",
+    "cap_smallest_class",
+    "check_methods",
+    "compare",
+    "halfway",
+    "load_benchmark_data",
+    "make_classifier",
+    "make_methods",
+    "paired_test",
+    "quality_table",
+    "read_rows",
+    "recommend",
+    "render_markdown",
+    "run_many",
+    "run_one",
+    "save_grid",
+    "score_table",
+    "summarize",
+    "write_report",
+]
