@@ -39,7 +39,7 @@ from gansampler.benchmark import (  # noqa: F401 - halfway and make_methods: the
     save_grid,
     score_table,
 )
-from gansampler.cli import parse_params, parse_variant  # noqa: F401
+from gansampler.cli import parse_image_size, parse_params, parse_variant  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 PNEUMONIA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
@@ -81,6 +81,7 @@ def plot(rows, histories, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    rows = [r for r in rows if "error" not in r]  # failed runs have no scores
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4), squeeze=False)
     for ax, dataset in zip(axes[0], datasets):
@@ -99,11 +100,11 @@ def plot(rows, histories, out):
 
     for (dataset, method), history in histories.items():
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        for label, epochs in history.items():
-            ax.plot([e["d_loss"] for e in epochs], label=f"D loss, class {label}")
-            ax.plot([e["g_loss"] for e in epochs], "--", label=f"G loss, class {label}")
+        for label, epochs in history.items():  # a GAN's D and G losses, an autoencoder's loss
+            for key in (k for k in epochs[0] if k.endswith("loss")):
+                ax.plot([e[key] for e in epochs], label=f"{key}, {label}")
         ax.set_xlabel("epoch")
-        ax.set_title(f"{dataset} / {method}: GAN losses (first seed)")
+        ax.set_title(f"{dataset} / {method}: training losses (first seed)")
         ax.legend(fontsize=6, ncol=2)
         fig.tight_layout()
         fig.savefig(out / f"losses_{dataset}_{method}.png", dpi=100)
@@ -128,7 +129,7 @@ def plot(rows, histories, out):
         plt.close(fig)
 
 
-def load(dataset, max_minority):
+def load(dataset, max_minority, image_size=None):
     """The data set, or a reason to skip it."""
     if dataset == "pneumonia" or dataset.endswith(".npz"):
         path = PNEUMONIA if dataset == "pneumonia" else Path(dataset)
@@ -137,9 +138,10 @@ def load(dataset, max_minority):
         name = "pneumonia" if dataset == "pneumonia" else path.stem
         source = path
     else:
-        source, name = dataset, None
+        source = dataset
+        name = None if image_size is None else f"{Path(dataset).name}{image_size}"
     try:
-        return load_benchmark_data(source, max_minority=max_minority, name=name), None
+        return load_benchmark_data(source, max_minority=max_minority, name=name, image_size=image_size), None
     except ValueError as exc:
         if max_minority is not None and "--max-minority" in str(exc):
             return None, str(exc)
@@ -166,6 +168,8 @@ def main(argv=None):
                              "ties): one fixed draw, the same for every seed and method, to study a rarer "
                              "class; the test split is unchanged; datasets whose smallest class is "
                              "smaller are skipped")
+    parser.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
+                        help="resize the images of folders (the data set is named after the folder and size)")
     parser.add_argument("--no-quality", dest="quality", action="store_false",
                         help="skip the synthetic-image quality metrics (computed on the first seed)")
     parser.add_argument("--from-results", nargs="+", default=None, metavar="JSONL",
@@ -189,6 +193,7 @@ def main(argv=None):
     if args.quick:
         args.datasets, args.seeds = ["digits"], 1
         gan_params.setdefault("max_epochs", 2)
+        gan_params.setdefault("sample_check", None)  # two epochs make unusable images: a smoke run keeps them
         clf_params["max_epochs"] = 2
     if args.clf_epochs:
         clf_params["max_epochs"] = args.clf_epochs
@@ -198,7 +203,7 @@ def main(argv=None):
     results = open(out / "results.jsonl", "w")
     with results:
         for dataset in args.datasets:
-            data, skip = load(dataset, args.max_minority)
+            data, skip = load(dataset, args.max_minority, args.image_size)
             if data is None:
                 print(f"skipping {dataset}: {skip}", flush=True)
                 continue
@@ -221,8 +226,11 @@ def main(argv=None):
                               data.image_shape)
                 if extras.get("history"):
                     histories[(data.name, row["method"])] = extras["history"]
-                print(f"  seed {row['seed']} {row['method']:<14} bal.acc {row['balanced_accuracy']:.3f}  "
-                      f"macro-F1 {row['macro_f1']:.3f}  ({row['seconds']:.0f} s)", flush=True)
+                if "error" in row:
+                    print(f"  seed {row['seed']} {row['method']:<14} failed: {row['error']}", flush=True)
+                else:
+                    print(f"  seed {row['seed']} {row['method']:<14} bal.acc {row['balanced_accuracy']:.3f}  "
+                          f"macro-F1 {row['macro_f1']:.3f}  ({row['seconds']:.0f} s)", flush=True)
 
             seeds = range(args.first_seed, args.first_seed + args.seeds)
             run_many(data, [(m, s) for s in seeds for m in methods], settings, n_jobs=1, on_result=on_result)

@@ -31,6 +31,7 @@ from gansampler.training import GANTrainer, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 PNEUMONIA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
+CHEST = ROOT.parent / "shared" / "data" / "chestxray2017" / "train"
 FIGURES = []
 
 
@@ -118,7 +119,7 @@ def generation_memory(n, device):
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (96, 3, 64, 64)).astype(np.uint8)
     y = np.array([0] * 64 + [1] * 32)
-    sampler = GANOverSampler(max_epochs=1, random_state=0, device=device)
+    sampler = GANOverSampler(max_epochs=1, random_state=0, device=device, sample_check=None)  # memory only
     sampler.fit_resample(X, y)
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "sampler.safetensors")
@@ -136,10 +137,19 @@ import json, sys, time
 import numpy as np
 import gansampler
 from gansampler import GANOverSampler
-from gansampler.datasets import load_medmnist
 
 data, device, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-X, y = load_medmnist(data)
+kind, _, arg = data.partition(":")
+if kind == "fundus":  # 64x64 RGB: 600 images of grade 0 and ARG of grade 1
+    from gansampler.datasets import make_fundus_like
+    X, y = make_fundus_like((600, int(arg)), image_size=64)
+elif kind == "folder":  # an image folder, resized: folder:SIZE:PATH
+    from gansampler.datasets import load_image_folder
+    size, _, path = arg.partition(":")
+    X, y, _ = load_image_folder(path, image_size=int(size))
+else:
+    from gansampler.datasets import load_medmnist
+    X, y = load_medmnist(data)
 start = time.perf_counter()
 sampler = GANOverSampler(random_state=0, device=device, **params)
 sampler.fit_resample(X, y)
@@ -158,6 +168,20 @@ def time_fit(data, device, params, package_root):
     expected = Path(package_root).resolve() / "gansampler"
     assert Path(result["package"]).resolve().parent == expected, (result["package"], expected)
     return result
+
+
+def size_figures(device, env, chest=CHEST):
+    """Default fit_resample at the sizes users have, once each in a fresh
+    process: 64x64 RGB with 66 and 486 images in the class (synthetic fundus-like
+    images), and 128x128 gray with 938 (the chest X-ray folder's normal class)."""
+    cases = {"rgb64_66": "fundus:66", "rgb64_486": "fundus:486"}
+    if chest.is_dir():
+        cases["gray128_938"] = f"folder:128:{chest}"
+    else:
+        print(f"{chest} not found: skipping the 128x128 figure", file=sys.stderr)
+    for name, data in cases.items():
+        result = time_fit(data, device, {}, ROOT)
+        report(f"fit_resample_seconds_{name}", result["seconds"], "s", epochs=result["epochs"], **env)
 
 
 def fit_figures(data, device, rounds, baseline, env):
@@ -192,6 +216,8 @@ def main(argv=None):
     parser.add_argument("--memory-images", type=int, default=100_000,
                         help="3x64x64 images sample() makes for the memory figure; 0 skips it")
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall times")
+    parser.add_argument("--skip-sizes", action="store_true",
+                        help="skip fit_resample at 64x64 RGB and 128x128 gray (about 10 minutes on 2 cores)")
     parser.add_argument("--baseline", default=None, metavar="DIR",
                         help="a checkout whose gansampler package fit_resample is also timed, interleaved")
     parser.add_argument("--data", type=Path, default=PNEUMONIA,
@@ -239,6 +265,8 @@ def main(argv=None):
             report("generate_64x64_peak_memory_beyond_output_mb", increase - output, "MB", **extra)
         if not args.skip_fit and args.data.exists():
             fit_figures(args.data, device, args.rounds, args.baseline, env)
+        if not args.skip_fit and not args.skip_sizes:
+            size_figures(device, env)
 
     width = max(len(f["metric"]) for f in FIGURES)
     print(f"{'metric':<{width}}  {'value':>12}  unit      device")

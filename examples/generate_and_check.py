@@ -18,7 +18,8 @@ from gansampler.datasets import load_digits_imbalanced, load_medmnist
 from gansampler.metrics import find_memorized, quality_report
 
 
-def main(path=None, max_epochs=30):
+def main(path=None, max_epochs=30, sample_check="raise"):
+    """``sample_check=None`` lets tests run with a single, unusable epoch."""
     if path:
         X, y = load_medmnist(path, split="train")          # (n, C, H, W) uint8
     else:
@@ -27,7 +28,7 @@ def main(path=None, max_epochs=30):
     minority = int(np.argmin(np.bincount(y)))
     print("class counts", np.bincount(y).tolist(), "minority class", minority)
 
-    sampler = GANOverSampler(max_epochs=max_epochs, random_state=0, verbose=1)
+    sampler = GANOverSampler(max_epochs=max_epochs, random_state=0, verbose=1, sample_check=sample_check)
     X_res, y_res = sampler.fit_resample(X, y)              # originals first, then synthetic
     print("resampled counts", np.bincount(y_res).tolist(), X_res.dtype, X_res.shape[1:])
 

@@ -15,12 +15,13 @@ from gansampler import CNNClassifier, GANOverSampler
 from gansampler.datasets import load_digits_imbalanced
 
 
-def main(max_epochs=20, clf_epochs=10):
+def main(max_epochs=20, clf_epochs=10, sample_check="raise"):
+    """``sample_check=None`` lets tests run with a single, unusable epoch."""
     X, y = load_digits_imbalanced(imbalance="moderate", random_state=0)  # (n, 1, 8, 8) uint8
     print("images", X.shape, X.dtype, "class counts", [int((y == c).sum()) for c in range(10)])
 
     pipe = Pipeline([
-        ("gan", GANOverSampler(max_epochs=max_epochs, random_state=0)),
+        ("gan", GANOverSampler(max_epochs=max_epochs, random_state=0, sample_check=sample_check)),
         ("clf", CNNClassifier(max_epochs=clf_epochs, random_state=0)),
     ])
     cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)

@@ -2,7 +2,7 @@
 
 from .classifier import CNNClassifier
 from .exceptions import GANTrainingError
-from .over_sampling import AugmentationOverSampler, GANOverSampler
+from .over_sampling import AugmentationOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
 
 __version__ = "0.2.0"
 
@@ -11,5 +11,7 @@ __all__ = [
     "CNNClassifier",
     "GANOverSampler",
     "GANTrainingError",
+    "LatentSMOTE",
+    "VAEOverSampler",
     "__version__",
 ]

@@ -19,7 +19,7 @@ __all__ = ["main"]
 USAGE_ERROR = 2
 
 
-def _image_size(text):
+def parse_image_size(text):
     """``"128"`` or ``"128x96"`` (height x width)."""
     try:
         sizes = [int(v) for v in text.lower().split("x")]
@@ -108,16 +108,21 @@ def compare_command(args, argv):
     return result
 
 
-def demo(out="demo_output", seed=0, max_epochs=None, verbose=1, force=True, seeds=2):
+def demo(out="demo_output", seed=0, max_epochs=None, verbose=1, force=True, seeds=2, n_jobs=2):
     """A small comparison on the bundled digits: no resampling, random
-    oversampling, SMOTE, classic augmentation and the GAN, over ``seeds`` seeds."""
+    oversampling, SMOTE, classic augmentation and the generative samplers,
+    over ``seeds`` seeds."""
     from .benchmark import compare, load_benchmark_data
 
     data = load_benchmark_data("digits")
     if verbose:
         print(data.describe(), flush=True)
     gan_params = {} if max_epochs is None else {"max_epochs": max_epochs}
-    result = compare(data, out, methods=["none", "random", "smote", "augment", "gan"], seeds=seeds, first_seed=seed,
+    from .benchmark import GENERATIVE
+
+    # two workers: these small networks keep two cores busier in two processes than in one
+    result = compare(data, out, methods=["none", "random", "smote", "augment", *GENERATIVE], seeds=seeds,
+                     first_seed=seed, n_jobs=n_jobs,
                      gan_params=gan_params, verbose=verbose, force=force,
                      command=f"gansampler demo --out {out} --seed {seed}")
     if verbose:
@@ -125,10 +130,17 @@ def demo(out="demo_output", seed=0, max_epochs=None, verbose=1, force=True, seed
     return result
 
 
-def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None, image_size=None, verbose=1):
-    """Train a GAN on one class and write ``n`` synthetic images as PNG files."""
-    from . import GANOverSampler
+def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None, image_size=None, verbose=1,
+             sample_check="raise", method="gan"):
+    """Train a generative sampler (``method``: "gan", "gan-ae", "vae" or
+    "latent-smote") and write ``n`` synthetic images of one class as PNG
+    files, with ``real_vs_synthetic.png`` and ``quality.json`` beside them."""
+    import json
+
+    from . import GANOverSampler, LatentSMOTE, VAEOverSampler
     from .datasets import ImageSizeError, load_image_folder, load_medmnist, save_images
+    from .metrics import c2st_score, quality_report
+    from .plotting import image_grid
 
     path = Path(data)
     if path.suffix == ".npz":
@@ -144,10 +156,26 @@ def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None
     label = int(class_name) if path.suffix == ".npz" else names.index(class_name)
     count = int(np.sum(y == label))
     params = {} if max_epochs is None else {"max_epochs": max_epochs}
-    sampler = GANOverSampler(sampling_strategy={label: count + n}, random_state=seed, verbose=verbose, **params)
+    if method in ("gan", "gan-ae"):
+        params.update(sample_check=sample_check, init="autoencoder" if method == "gan-ae" else "random")
+    samplers = {"gan": GANOverSampler, "gan-ae": GANOverSampler, "vae": VAEOverSampler, "latent-smote": LatentSMOTE}
+    sampler = samplers[method](sampling_strategy={label: count + n}, random_state=seed, verbose=verbose, **params)
     X_res, _ = sampler.fit_resample(X, y)
-    paths = save_images(X_res[len(X):], out, prefix=f"synthetic_{class_name}")
-    print(f"wrote {len(paths)} images of class {class_name!r} to {out}")
+    real, fake = X[y == label], X_res[len(X):]
+    paths = save_images(fake, out, prefix=f"synthetic_{class_name}")
+    rows = [real[:8], fake[:8], fake[8:16]][: 2 + (len(fake) > 8)]
+    image_grid(rows, [f"real {class_name}"[:16], "synthetic", "synthetic"]).save(Path(out) / "real_vs_synthetic.png")
+    history = sampler.history_.get(label, [{}])  # a GAN's per class; an autoencoder's is for all classes
+    quality = {"class": class_name, "method": method, "real_images": int(len(real)),
+               "synthetic_images": int(len(fake)), "sample_check": history[-1].get("sample_check")}
+    if min(len(real), len(fake)) > 5:  # pixel-space figures and a classifier two-sample test
+        quality.update(quality_report(real, fake, random_state=0))
+        quality["c2st"] = c2st_score(real, fake, random_state=0)
+    (Path(out) / "quality.json").write_text(json.dumps(quality, indent=1, default=float))
+    print(f"wrote {len(paths)} images of class {class_name!r}, real_vs_synthetic.png and quality.json to {out}")
+    if "c2st" in quality:
+        print(f"C2ST {quality['c2st']:.2f} (0.5: a classifier cannot tell them from real; near 1: it can), "
+              f"memorized {quality['memorized_fraction']:.2f}")
     return paths
 
 
@@ -165,7 +193,7 @@ def _parser():
     p.add_argument("--seeds", type=_positive_int, default=5, help="seeds per method (default: 5)")
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--clf-epochs", type=_positive_int, default=None, help="CNNClassifier epochs (default: 10)")
-    p.add_argument("--image-size", type=_image_size, default=None, metavar="N|HxW",
+    p.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
                    help="resize a folder's images (needed when they differ in size)")
     p.add_argument("--test-size", type=float, default=0.3,
                    help="stratified hold-out where the data has no test split (default: 0.3)")
@@ -191,20 +219,28 @@ def _parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-epochs", type=_positive_int, default=None, help="GAN epochs (default: the sampler's)")
 
-    p = sub.add_parser("generate", help="train on one class and write synthetic PNGs")
+    p = sub.add_parser("generate", help="train a generative sampler and write synthetic PNGs of one class")
     p.add_argument("--data", required=True, help="image folder (one sub-folder per class) or MedMNIST .npz")
     p.add_argument("--class", dest="class_name", required=True, help="class folder name, or label for .npz")
     p.add_argument("--n", type=_positive_int, required=True, help="number of images to write")
     p.add_argument("--out", required=True)
     p.add_argument("--split", default="train", help=".npz split (train, val, test)")
-    p.add_argument("--image-size", type=_image_size, default=None, metavar="N|HxW",
+    p.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
                    help="resize a folder's images (needed when they differ in size)")
     p.add_argument("--max-epochs", type=_positive_int, default=None)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--method", choices=["gan", "gan-ae", "vae", "latent-smote"], default="gan",
+                   help="the sampler: a GAN (default), a GAN started from an autoencoder, a conditional VAE, or "
+                        "SMOTE in an autoencoder's latent space")
+    p.add_argument("--sample-check", choices=["raise", "warn", "off"], default="raise",
+                   help="what unusable images (noise, collapse, off statistics) do: raise (default: exit 1), warn, "
+                        "or off (no check)")
     return parser
 
 
 def main(argv=None):
+    from .exceptions import GANTrainingError
+
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     start = time.perf_counter()
@@ -215,10 +251,14 @@ def main(argv=None):
             demo(args.out, args.seed, args.max_epochs)
         else:
             generate(args.data, args.class_name, args.n, args.out, args.split, args.max_epochs, args.seed,
-                     args.image_size)
+                     args.image_size, sample_check=None if args.sample_check == "off" else args.sample_check,
+                     method=args.method)
     except (ValueError, TypeError, FileNotFoundError, NotADirectoryError) as exc:
         print(f"gansampler {args.command}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except GANTrainingError as exc:
+        print(f"gansampler {args.command}: training failed: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     print(f"done in {time.perf_counter() - start:.0f} s")

@@ -40,7 +40,8 @@ def image_grid(rows, labels=None, *, n_columns=8, scale=None, image_shape=None):
     cell_h, cell_w, pad = height * scale, width * scale, 2
     label_w = 110 if labels else 0
     mode = "L" if channels == 1 else "RGB"
-    grid = Image.new(mode, (label_w + n_columns * (cell_w + pad), len(arrays) * (cell_h + pad)), 255)
+    white = 255 if mode == "L" else (255, 255, 255)
+    grid = Image.new(mode, (label_w + n_columns * (cell_w + pad), len(arrays) * (cell_h + pad)), white)
     draw = ImageDraw.Draw(grid)
     for r, images in enumerate(arrays):
         top = r * (cell_h + pad)

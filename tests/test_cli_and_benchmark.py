@@ -29,9 +29,9 @@ def _folder(tmp_path):
 def test_generate_writes_pngs(tmp_path):
     data = _folder(tmp_path)
     code = cli.main(["generate", "--data", str(data), "--class", "NORMAL", "--n", "7",
-                     "--out", str(tmp_path / "out"), "--max-epochs", "1", "--seed", "0"])
+                     "--out", str(tmp_path / "out"), "--max-epochs", "1", "--seed", "0", "--sample-check", "off"])
     assert code == 0
-    files = sorted((tmp_path / "out").glob("*.png"))
+    files = sorted((tmp_path / "out").glob("synthetic_*.png"))
     assert len(files) == 7
     image = np.asarray(Image.open(files[0]))
     assert image.shape == (12, 12) and image.dtype == np.uint8
@@ -53,8 +53,8 @@ def test_benchmark_quick(tmp_path, monkeypatch):
     assert info.value.code == 0
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     methods = {r["method"] for r in rows}
-    assert methods == {"none", "class_weight", "random", "smote", "augment", "gan", "augment+gan",
-                       "half-augment", "half-augment+gan", "half-augment+random"}
+    assert methods == {"none", "class_weight", "random", "smote", "augment", "gan", "vae", "latent-smote", "gan-ae",
+                       "augment+gan", "half-augment", "half-augment+gan", "half-augment+random"}
     for r in rows:
         assert 0 <= r["balanced_accuracy"] <= 1 and 0 <= r["roc_auc"] <= 1
         assert r["torch"] and r["seed"] == 0
@@ -213,12 +213,33 @@ def test_speed_script_times_fit_resample_against_a_baseline_checkout(tmp_path, m
     assert {"early_stopping": 5} in [params for _, params in calls]
 
 
+def test_speed_script_times_the_sizes_users_have(tmp_path):
+    script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
+    calls = []
+
+    def time_fit(data, device, params, root):  # the subprocess, stubbed
+        calls.append(data)
+        return {"seconds": 3.0, "epochs": 30, "version": "x"}
+
+    script["size_figures"].__globals__["time_fit"] = time_fit
+    script["FIGURES"].clear()
+    (tmp_path / "NORMAL").mkdir()
+    script["size_figures"](torch.device("cpu"), {"device": "cpu"}, chest=tmp_path)
+    rows = {f["metric"]: f for f in script["FIGURES"]}
+    assert set(rows) == {"fit_resample_seconds_rgb64_66", "fit_resample_seconds_rgb64_486",
+                         "fit_resample_seconds_gray128_938"}
+    assert calls == ["fundus:66", "fundus:486", f"folder:128:{tmp_path}"]
+
+
 def test_speed_script_fit_child_runs_the_named_checkout(tmp_path):
     script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
     data = _tiny_medmnist(tmp_path / "tiny.npz", {"train": (12, 24)})
-    result = script["time_fit"](data, "cpu", {"max_epochs": 1, "width": 4, "latent_dim": 8}, ROOT)
+    params = {"max_epochs": 1, "width": 4, "latent_dim": 8, "sample_check": None}
+    result = script["time_fit"](data, "cpu", params, ROOT)
     assert result["seconds"] > 0 and result["epochs"] == 1
     assert Path(result["package"]).resolve().parent == ROOT / "gansampler"
+    result = script["time_fit"]("fundus:6", "cpu", params, ROOT)  # 600 + 6 synthetic RGB images
+    assert result["epochs"] == 1
 
 
 def test_benchmark_caps_the_smallest_class_with_one_fixed_draw(tmp_path, capsys):
@@ -313,3 +334,20 @@ def test_variants_script_runs_every_variant_once_per_dataset_with_valid_paramete
     for dataset in ("pneumonia", "digits"):
         methods = [m for line in listing if line.startswith(dataset + " ") for m in line.split()[1:]]
         assert sorted(methods) == sorted(baselines | set(variants)), dataset  # each exactly once
+
+
+def test_generate_writes_a_grid_and_quality_figures_and_refuses_unusable_images(tmp_path, capsys):
+    data = _folder(tmp_path)
+    out = tmp_path / "out"
+    code = cli.main(["generate", "--data", str(data), "--class", "NORMAL", "--n", "8", "--out", str(out),
+                     "--max-epochs", "1", "--seed", "0"])
+    err = capsys.readouterr().err
+    assert code == 1 and "training failed" in err and "class 0" in err and "sample_check" in err
+    assert not out.exists()
+    assert cli.main(["generate", "--data", str(data), "--class", "NORMAL", "--n", "8", "--out", str(out),
+                     "--max-epochs", "1", "--seed", "0", "--sample-check", "warn"]) == 0
+    quality = json.loads((out / "quality.json").read_text())
+    assert quality["class"] == "NORMAL" and quality["real_images"] == 12 and quality["synthetic_images"] == 8
+    assert quality["sample_check"]["passed"] is False and len(quality["sample_check"]["attempts"]) == 2
+    assert 0 <= quality["c2st"] <= 1 and "fid" in quality
+    assert Image.open(out / "real_vs_synthetic.png").size[0] > 8 * 12

@@ -8,7 +8,7 @@ from gansampler import GANOverSampler
 
 # bit-identity across workers: CPU and fp32 (bf16 kernels round differently with
 # a different number of threads per worker)
-PARAMS = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, n_jobs=2, device="cpu",
+PARAMS = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, n_jobs=2, device="cpu", sample_check=None,
               precision="fp32")
 
 

@@ -11,7 +11,8 @@ from PIL import Image
 from gansampler import cli
 from gansampler.benchmark import _run, compare, load_benchmark_data, recommend
 
-FAST = ["--seeds", "1", "--clf-epochs", "1", "--gan", "max_epochs=1", "--gan", "width=4", "--quiet"]
+FAST = ["--seeds", "1", "--clf-epochs", "1", "--gan", "max_epochs=1", "--gan", "width=4", "--gan", "sample_check=none",
+        "--quiet"]
 SCORES = ("balanced_accuracy", "macro_f1", "roc_auc", "minority_recall", "gmean", "confusion_matrix")
 
 
@@ -46,7 +47,8 @@ def test_compare_writes_the_report_with_every_table(tmp_path, mode, counts):
     assert cli.main(["compare", str(data), "--out", str(out), *FAST]) == 0
     rows = _rows(out)
     binary = len(counts) == 2
-    expected = ["none", "threshold", "class_weight", "random", "smote", "augment", "gan"]
+    expected = ["none", "threshold", "class_weight", "random", "smote", "augment", "gan", "vae",
+                "latent-smote", "gan-ae"]
     if not binary:
         expected.remove("threshold")
     assert [r["method"] for r in rows] == expected or sorted(r["method"] for r in rows) == sorted(expected)
@@ -66,7 +68,7 @@ def test_compare_writes_the_report_with_every_table(tmp_path, mode, counts):
     assert "| gan | " + smallest + " |" in report  # the quality table has a row per class
     assert "![gan](grids/gan.png)" in report and (out / "grids" / "gan.png").stat().st_size > 500
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 4 and page.count("<svg") == 2  # self-contained
+    assert page.count("data:image/png;base64,") == 7 and page.count("<svg") == 2  # self-contained: 7 samplers
     assert "<table>" in page and "Recommendation" in page
     manifest = json.loads((out / "compare.json").read_text())
     assert manifest["settings"]["clf_params"] == {"max_epochs": 1}
@@ -157,7 +159,7 @@ def test_bad_input_is_a_clear_error_with_status_2_and_nothing_written(tmp_path, 
 def test_resume_after_an_interrupt_gives_the_rows_of_an_uninterrupted_run(tmp_path, monkeypatch):
     data = load_benchmark_data(_folder(tmp_path / "data", {"a": 14, "b": 28}))
     kwargs = dict(methods=["none", "random", "gan"], seeds=2, clf_params={"max_epochs": 1},
-                  gan_params={"max_epochs": 1, "width": 4}, verbose=0)
+                  gan_params={"max_epochs": 1, "width": 4, "sample_check": None}, verbose=0)
     whole = compare(data, tmp_path / "whole", **kwargs).rows
 
     real_run_one, calls = _run.run_one, []
@@ -185,16 +187,23 @@ def test_resume_after_an_interrupt_gives_the_rows_of_an_uninterrupted_run(tmp_pa
 def test_two_workers_give_the_rows_of_one(tmp_path):
     data = load_benchmark_data(_folder(tmp_path / "data", {"a": 14, "b": 28}))
     kwargs = dict(methods=["none", "augment", "gan"], seeds=2, clf_params={"max_epochs": 1},
-                  gan_params={"max_epochs": 1, "width": 4, "precision": "fp32"}, quality=False, verbose=0)
+                  gan_params={"max_epochs": 1, "width": 4, "precision": "fp32", "sample_check": None},
+                  quality=False, verbose=0)
     one = compare(data, tmp_path / "one", n_jobs=1, **kwargs).rows
     two = compare(data, tmp_path / "two", n_jobs=2, **kwargs).rows
     assert _scores(one) == _scores(two) and len(one) == 6
 
 
 def test_demo_is_a_small_compare_on_digits(tmp_path, capsys):
+    # one GAN epoch makes unusable images: the run is kept as a failure, and said so
     result = cli.demo(out=tmp_path, seed=0, max_epochs=1, verbose=0, seeds=1)
-    assert [r["method"] for r in result.rows] == ["none", "random", "smote", "augment", "gan"]
-    assert "**" in result.recommendation and "With one seed" in result.recommendation
+    methods = ["none", "random", "smote", "augment", "gan", "vae", "latent-smote", "gan-ae"]
+    assert [r["method"] for r in result.rows] == methods
+    gan = result.rows[4]
+    assert "sample check" in gan["error"] and "balanced_accuracy" not in gan
+    assert "**gan** failed on 1 of 1 seeds" in result.recommendation
+    assert "With one seed" in result.recommendation
     report = (tmp_path / "report.md").read_text()
-    assert "| gan |" in report and (tmp_path / "report.html").exists()
-    assert (tmp_path / "grids" / "gan.png").stat().st_size > 1000
+    assert "## Failed runs" in report and "| gan | 0 | the GAN for class" in report
+    assert "| augment |" in report and (tmp_path / "report.html").exists()
+    assert (tmp_path / "grids" / "augment.png").stat().st_size > 1000

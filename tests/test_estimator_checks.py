@@ -3,7 +3,7 @@
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
-from gansampler import CNNClassifier, GANOverSampler
+from gansampler import CNNClassifier, GANOverSampler, LatentSMOTE, VAEOverSampler
 
 
 def _sampler_failures(estimator):
@@ -16,7 +16,14 @@ def _sampler_failures(estimator):
 
 
 @imblearn_checks(
-    [GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0)],
+    [
+        # one epoch makes unusable images, which the sample check would refuse
+        GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0, sample_check=None),
+        GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0, sample_check=None,
+                       init="autoencoder", init_epochs=1),
+        VAEOverSampler(max_epochs=2, width=4, latent_dim=4, random_state=0),
+        LatentSMOTE(max_epochs=2, width=4, latent_dim=4, k_neighbors=3, random_state=0),
+    ],
     expected_failed_checks=_sampler_failures,
 )
 def test_sampler_imblearn_checks(estimator, check):

@@ -16,7 +16,7 @@ def _load(name):
 
 
 def test_pipeline_example_cross_validates_and_grid_searches(capsys):
-    scores, search = _load("pipeline_digits").main(max_epochs=1, clf_epochs=1)
+    scores, search = _load("pipeline_digits").main(max_epochs=1, clf_epochs=1, sample_check=None)
     assert len(scores["test_balanced_accuracy"]) == 3
     assert all(0 <= s <= 1 for s in scores["test_balanced_accuracy"])
     assert search.best_params_["gan__sampling_strategy"] in ("auto", "minority")
@@ -24,7 +24,7 @@ def test_pipeline_example_cross_validates_and_grid_searches(capsys):
 
 
 def test_generate_example_reports_quality_and_reloads(capsys):
-    report = _load("generate_and_check").main(max_epochs=1)
+    report = _load("generate_and_check").main(max_epochs=1, sample_check=None)
     assert report["fid"] >= 0 and 0 <= report["coverage"] <= 1
     assert 0 <= report["memorized_fraction"] <= 1
     out = capsys.readouterr().out

@@ -591,7 +591,7 @@ def test_sampler_report_per_class():
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (50, 8, 8)).astype(np.uint8)
     y = np.array([0] * 35 + [1] * 15)
-    sampler = GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0)
+    sampler = GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0, sample_check=None)
     sampler.fit_resample(X, y)
     reports = sampler_report(sampler, X, y, k=3)
     assert list(reports) == [1]

@@ -5,7 +5,7 @@ import pytest
 
 from gansampler import GANOverSampler
 
-FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16, random_state=0)
+FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16, random_state=0, sample_check=None)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def test_classifier_save_load_predicts_the_same(tmp_path):
     np.testing.assert_allclose(loaded.class_weight_, clf.class_weight_)
     with pytest.raises(ValueError, match="fitted on"):
         loaded.predict(X[:, :4])
-    sampler = GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0)
+    sampler = GANOverSampler(max_epochs=1, width=4, latent_dim=8, random_state=0, sample_check=None)
     sampler.fit_resample(X, np.array([0] * 40 + [1] * 20))
     sampler.save(tmp_path / "gan.safetensors")
     with pytest.raises(ValueError, match="does not hold a CNNClassifier"):

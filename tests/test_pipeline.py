@@ -31,7 +31,7 @@ class _Spy(GANOverSampler):
 
 def _pipe(sampler_cls=GANOverSampler):
     return Pipeline([
-        ("gan", sampler_cls(max_epochs=1, width=4, latent_dim=8, random_state=0)),
+        ("gan", sampler_cls(max_epochs=1, width=4, latent_dim=8, random_state=0, sample_check=None)),
         ("clf", CNNClassifier(max_epochs=2, random_state=0)),
     ])
 

@@ -12,7 +12,7 @@ from gansampler import GANOverSampler, GANTrainingError
 from gansampler.over_sampling import _gan
 from gansampler.training import GANTrainer
 
-FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16, min_steps_per_epoch=1)
+FAST = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16, min_steps_per_epoch=1, sample_check=None)
 
 
 @pytest.fixture

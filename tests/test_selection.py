@@ -52,7 +52,8 @@ def test_sampler_with_selection(selection):
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (40, 8, 8)).astype(np.uint8)
     y = np.array([0] * 30 + [1] * 10)
-    params = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, selection=selection, device="cpu")
+    params = dict(max_epochs=1, width=4, latent_dim=8, random_state=0, selection=selection, device="cpu",
+                  sample_check=None)
     a, y_res = GANOverSampler(**params).fit_resample(X, y)
     b, _ = GANOverSampler(**params).fit_resample(X, y)
     np.testing.assert_array_equal(a, b)

@@ -212,7 +212,9 @@ def compare(data, out, *, methods=None, seeds=5, first_seed=0, clf_params=None, 
         if extras.get("grids"):
             save_grid(out / "grids" / f"{row['method']}.png", row["method"], extras["grids"], data.image_shape)
         bar.update(1)
-        if verbose:
+        if verbose and "error" in row:
+            bar.write(f"  {row['method']:<16} seed {row['seed']}: failed ({row['seconds']:.0f} s): {row['error']}")
+        elif verbose:
             bar.write(f"  {row['method']:<16} seed {row['seed']}: balanced acc. {row['balanced_accuracy']:.3f}, "
                       f"ROC-AUC {row['roc_auc']:.3f}, minority recall {row['minority_recall']:.3f} "
                       f"({row['seconds']:.0f} s)")

@@ -22,15 +22,16 @@ __all__ = [
 ]
 
 #: Samplers that learn a generative model of the images.
-GENERATIVE = ("gan",)
+GENERATIVE = ("gan", "vae", "latent-smote", "gan-ae")
 #: Classic augmentation and the GAN together, and their controls.
 COMBINATIONS = ("augment+gan", "half-augment", "half-augment+gan", "half-augment+random")
 #: What ``gansampler compare`` runs unless told otherwise (``threshold`` on binary data).
 DEFAULT_METHODS = ("none", "threshold", "class_weight", "random", "smote", "augment", *GENERATIVE)
 
 # the fewest training images per class a method needs
-_MIN_CLASS_SIZE = {"threshold": 5, "smote": 6}
-_WHY = {"threshold": "its 5-fold cross-validation", "smote": "its 5 nearest neighbours"}
+_MIN_CLASS_SIZE = {"threshold": 5, "smote": 6, "latent-smote": 6}
+_WHY = {"threshold": "its 5-fold cross-validation", "smote": "its 5 nearest neighbours",
+        "latent-smote": "its 5 nearest neighbours"}
 
 
 def has_threshold_tuning():
@@ -86,7 +87,7 @@ def make_sampler(method, image_shape, seed, gan_params=None, variants=None):
     from imblearn.over_sampling import SMOTE, RandomOverSampler
     from imblearn.pipeline import Pipeline
 
-    from .. import AugmentationOverSampler, GANOverSampler
+    from .. import AugmentationOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
 
     gan_params, variants = dict(gan_params or {}), dict(variants or {})
 
@@ -109,11 +110,20 @@ def make_sampler(method, image_shape, seed, gan_params=None, variants=None):
         return AugmentationOverSampler(image_shape=image_shape, random_state=seed), {}
     if method == "gan":
         return gan(), {}
+    if method == "gan-ae":
+        return gan(init="autoencoder"), {}
+    if method == "vae":
+        return VAEOverSampler(image_shape=image_shape, random_state=seed), {}
+    if method == "latent-smote":
+        return LatentSMOTE(image_shape=image_shape, random_state=seed), {}
     if method == "augment+gan":
         # two augmented copies, then the GAN with the same number of steps as
         # "gan": a third of the epochs on 3x the data, 3x the minimum steps
+        from ..training import resolve_auto
+
         defaults = GANOverSampler()
         epochs = gan_params.get("max_epochs", defaults.max_epochs)
+        epochs = resolve_auto(image_shape)["max_epochs"] if epochs == "auto" else epochs
         min_steps = gan_params.get("min_steps_per_epoch", defaults.min_steps_per_epoch)
         return gan(pre_augment=2, max_epochs=max(1, epochs // 3), min_steps_per_epoch=3 * min_steps), {}
     # classic augmentation for the first half of each class's gap, then the

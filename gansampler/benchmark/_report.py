@@ -10,7 +10,7 @@ import math
 import re
 from pathlib import Path
 
-from ._stats import BASELINES, METRICS, best_baseline, paired_test, recommend, summarize
+from ._stats import BASELINES, METRICS, best_baseline, failures, paired_test, recommend, summarize
 
 __all__ = ["QUALITY_READING", "quality_table", "render_html", "render_markdown", "report_blocks", "score_table"]
 
@@ -36,7 +36,7 @@ def _cell(mean, half):
 def score_table(rows, dataset, metric="balanced_accuracy"):
     """``(header, body)`` of the scores table: mean ± 95% CI per method, and a
     paired t-test against the best baseline on ``metric``."""
-    summary = summarize([r for r in rows if r["dataset"] == dataset])[dataset]
+    summary = summarize([r for r in rows if r["dataset"] == dataset]).get(dataset, {})
     bar = best_baseline(summary, metric)
     header = ["method", *(METRICS[k][0] for k in METRICS), "resample s", "fit s",
               f"vs {bar} ({METRICS[metric][0]}, paired t-test)" if bar else "vs best baseline"]
@@ -64,7 +64,9 @@ def quality_table(rows, dataset):
 
 def _chart(rows, dataset, metric):
     """An SVG bar chart of ``metric``'s mean ± 95% CI per method."""
-    summary = summarize([r for r in rows if r["dataset"] == dataset])[dataset]
+    summary = summarize([r for r in rows if r["dataset"] == dataset]).get(dataset, {})
+    if not summary:
+        return ""
     means = [s.means[metric] for s in summary.values()]
     halves = [0.0 if math.isnan(s.half_widths[metric]) else s.half_widths[metric] for s in summary.values()]
     low = max(0.0, min(m - h for m, h in zip(means, halves)) - 0.05)
@@ -98,6 +100,11 @@ def report_blocks(rows, dataset, *, title, intro, grids_dir=None, metric="balanc
                     "column is the mean difference to the best baseline on the same seeds, with "
                     "a paired t-test; p < 0.05 is needed to call a difference real."),
               ("svg", _chart(rows, dataset, metric)), ("svg", _chart(rows, dataset, "roc_auc"))]
+    failed = [r for method_rows in failures(rows, dataset).values() for r in method_rows]
+    if failed:
+        blocks += [("h2", "Failed runs"),
+                   ("table", (["method", "seed", "error"], [[r["method"], str(r["seed"]), r["error"]]
+                                                            for r in failed]))]
     header, body = quality_table(rows, dataset)
     if body:
         blocks += [("h2", "Synthetic images, measured against the real training images of their class"),

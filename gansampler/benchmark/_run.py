@@ -10,6 +10,7 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 
 from ..evaluation import evaluate_pipeline
+from ..exceptions import GANTrainingError
 from ._methods import make_classifier, make_sampler
 
 __all__ = ["QUALITY_KEYS", "Settings", "environment", "run_one", "run_many"]
@@ -93,7 +94,9 @@ def run_one(data, method, seed, settings):
     row : dict
         The scores (see :func:`gansampler.evaluation.score_predictions`),
         times, the synthetic images' quality (the quality seed only, else
-        None), the sampler and classifier as text, versions and hardware.
+        None), the sampler and classifier as text, versions and hardware. A
+        run whose generative model failed (:class:`GANTrainingError`) has
+        ``"error"`` instead of scores.
     extras : dict
         On the quality seed, for methods that add rows: ``"grids"``, class
         name -> (real, new) images, and for GANs ``"history"``, the fitted
@@ -102,9 +105,14 @@ def run_one(data, method, seed, settings):
     start = time.perf_counter()
     sampler, extra = make_sampler(method, data.image_shape, seed, settings.gan_params, settings.variants)
     clf = make_classifier(data.image_shape, seed, settings.clf_params, extra)
-    scores, pipeline, (X_res, y_res) = evaluate_pipeline(
-        sampler, clf, data.X_train, data.y_train, data.X_test, data.y_test, return_resampled=True
-    )
+    head = {"dataset": data.name, "method": method, "seed": seed}
+    try:
+        scores, pipeline, (X_res, y_res) = evaluate_pipeline(
+            sampler, clf, data.X_train, data.y_train, data.X_test, data.y_test, return_resampled=True
+        )
+    except GANTrainingError as exc:
+        return {**head, "error": str(exc), "sampler": repr(sampler), "classifier": repr(clf),
+                "seconds": time.perf_counter() - start, **environment()}, {}
     measured = sampler is not None and seed == settings.quality_seed
     quality = synthetic_quality(data, X_res, y_res, seed, settings.clf_params) if measured else None
     extras = {}
@@ -113,7 +121,7 @@ def run_one(data, method, seed, settings):
         history = getattr(pipeline.named_steps["sampler"], "history_", None)
         if history is not None:
             extras["history"] = history
-    row = {"dataset": data.name, "method": method, "seed": seed, **scores, "quality": quality,
+    row = {**head, **scores, "quality": quality,
            "sampler": repr(sampler), "classifier": repr(clf), "seconds": time.perf_counter() - start,
            **environment()}
     return row, extras

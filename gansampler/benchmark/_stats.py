@@ -45,10 +45,22 @@ def _half_width(values):
     return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
 
 
-def summarize(rows):
-    """``{dataset: {method: MethodSummary}}``, methods in the order first seen."""
+def failures(rows, dataset):
+    """``{method: [rows that failed]}`` on ``dataset`` (rows with an ``"error"``)."""
     out = {}
     for row in rows:
+        if row["dataset"] == dataset and "error" in row:
+            out.setdefault(row["method"], []).append(row)
+    return out
+
+
+def summarize(rows):
+    """``{dataset: {method: MethodSummary}}``, methods in the order first seen;
+    failed runs are left out (see :func:`failures`)."""
+    out = {}
+    for row in rows:
+        if "error" in row:
+            continue
         out.setdefault(row["dataset"], {}).setdefault(row["method"], []).append(row)
     summaries = {}
     for dataset, by_method in out.items():
@@ -94,7 +106,7 @@ def paired_test(rows, dataset, method, reference, metric="balanced_accuracy"):
     seeds both ran; identical scores give p = 1."""
     scores = {}
     for row in rows:
-        if row["dataset"] == dataset and row["method"] in (method, reference):
+        if row["dataset"] == dataset and row["method"] in (method, reference) and "error" not in row:
             scores.setdefault(row["seed"], {})[row["method"]] = row[metric]
     pairs = [(s[method], s[reference]) for s in scores.values() if len(s) == 2]
     if not pairs:
@@ -128,11 +140,17 @@ def recommend(rows, dataset, metric="balanced_accuracy"):
     text : str
         A few sentences of Markdown.
     """
-    summary = summarize([r for r in rows if r["dataset"] == dataset])[dataset]
+    summary = summarize([r for r in rows if r["dataset"] == dataset]).get(dataset, {})
     name = METRICS[metric][0]
+    failed = failures(rows, dataset)
+    failed_text = " ".join(
+        f"**{m}** failed on {len(f)} of {len([r for r in rows if r['dataset'] == dataset and r['method'] == m])} "
+        f"seeds ({f[0]['error'].split(':')[0] if ':' in f[0]['error'] else f[0]['error']}; see the failed runs)."
+        for m, f in failed.items())
     bar = best_baseline(summary, metric)
     if bar is None:
-        return f"No baseline ran on {dataset}, so there is nothing to compare the other methods with."
+        return (f"No baseline ran on {dataset}, so there is nothing to compare the other methods with. "
+                + failed_text).strip()
     n_seeds = len(summary[bar].seeds)
     lines = [f"**{bar}** is the best baseline here ({name} {summary[bar].means[metric]:.3f}"
              f"{'' if n_seeds < 2 else f' ± {summary[bar].half_widths[metric]:.3f}'} over {n_seeds} "
@@ -162,6 +180,8 @@ def recommend(rows, dataset, metric="balanced_accuracy"):
     elif n_seeds >= 2:
         lines.append(f"Use **{bar}**: no other method is significantly better"
                      f"{' and it needs no generative model' if bar in BASELINES else ''}.")
+    if failed_text:
+        lines.append(failed_text)
     roc = [paired_test(rows, dataset, m, bar, "roc_auc") for m in summary if m != bar and n_seeds >= 2]
     roc = [t for t in roc if t.significant]
     if roc:

@@ -8,6 +8,7 @@ Nothing is downloaded.
 from ._digits import DIGITS_IMBALANCE_PRESETS, load_digits_imbalanced
 from ._folder import ImageSizeError, load_image_folder, save_images
 from ._medmnist import load_medmnist
+from ._synthetic import make_fundus_like
 
 __all__ = [
     "DIGITS_IMBALANCE_PRESETS",
@@ -15,5 +16,6 @@ __all__ = [
     "load_digits_imbalanced",
     "load_image_folder",
     "load_medmnist",
+    "make_fundus_like",
     "save_images",
 ]

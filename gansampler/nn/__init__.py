@@ -1,6 +1,7 @@
-"""Pure torch modules: generators, discriminators, the classifier CNN, and the
-function that builds a GAN's pair of networks by name."""
+"""Pure torch modules: generators, discriminators, autoencoders built from them,
+the classifier CNN, and the functions that build them by name."""
 
+from ._autoencoder import Autoencoder, Encoder, LatentGaussian, build_autoencoder
 from ._build import ARCHITECTURES, ClassView, build_networks
 from ._cnn import SmallCNN
 from ._dcgan import DCGANDiscriminator, DCGANGenerator, FlattenChannelsLast
@@ -9,14 +10,18 @@ from ._resnet import ResNetDiscriminator, ResNetGenerator
 
 __all__ = [
     "ARCHITECTURES",
+    "Autoencoder",
     "ClassView",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "Encoder",
     "FlattenChannelsLast",
+    "LatentGaussian",
     "MLPDiscriminator",
     "MLPGenerator",
     "ResNetDiscriminator",
     "ResNetGenerator",
     "SmallCNN",
+    "build_autoencoder",
     "build_networks",
 ]

@@ -2,5 +2,7 @@
 
 from ._augment import AugmentationOverSampler
 from ._gan import GANOverSampler
+from ._latent_smote import LatentSMOTE
+from ._vae import VAEOverSampler
 
-__all__ = ["AugmentationOverSampler", "GANOverSampler"]
+__all__ = ["AugmentationOverSampler", "GANOverSampler", "LatentSMOTE", "VAEOverSampler"]

@@ -7,16 +7,13 @@ The loop is made of small steps, as skorch's net: :meth:`GANTrainer.d_step`,
 per epoch, so the hot loop never waits on the host.
 """
 
-import contextlib
 import copy
-import math
 import threading
-import time
 
 import torch
 
 from ..augmentation import check_policy, diff_augment
-from ..exceptions import GANTrainingError
+from ._epochs import EpochTrainer
 from ._graph import StepGraph
 from ._losses import make_loss
 from ._monitor import QualityMonitor
@@ -53,8 +50,11 @@ def adam(params, lr, betas, capturable=False):
         return torch.optim.Adam(params, lr=lr, betas=betas, capturable=capturable)
 
 
-class GANTrainer:
+class GANTrainer(EpochTrainer):
     """Train a generator/discriminator pair on one tensor of images.
+
+    The epochs, batches, divergence guard, callbacks and early stopping are
+    :class:`EpochTrainer`'s; this class is the GAN's step.
 
     Parameters
     ----------
@@ -132,20 +132,14 @@ class GANTrainer:
         callbacks=(),
         cuda_graph=True,
     ):
-        self.device = torch.device(device)
-        self.seed = int(seed)
+        super().__init__(_METRICS, batch_size=batch_size, min_steps=min_steps, device=device, seed=seed,
+                         patience=patience, callbacks=callbacks, precision=precision)
         self.monitor = monitor or patience is not None
-        self.patience = patience
-        if precision not in ("fp32", "bf16"):
-            raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
-        self.precision = precision
-        self.rng = torch.Generator(device=self.device).manual_seed(int(seed))
+        self.quality_monitor = None
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
         self.loss = make_loss(loss, label_smoothing=label_smoothing, generator=self.rng)
         self.n_critic = n_critic
-        self.batch_size = batch_size
-        self.min_steps = min_steps
         self.feature_matching = feature_matching
         self.policy = check_policy(diff_augment)
         self.ema_decay = ema
@@ -153,7 +147,6 @@ class GANTrainer:
         self.G_ema = copy.deepcopy(self.G).eval() if ema else None
         if self.G_ema is not None:
             self.G_ema.requires_grad_(False)
-        self.callbacks = list(callbacks)
         graphed = graphs_step(cuda_graph, self.device, self.policy, loss)
         self.step_graph = StepGraph(self.step, self.G.latent_dim, self.rng) if graphed else None
         # channels-last convolutions: faster with cuDNN, and with oneDNN on CPU
@@ -170,11 +163,8 @@ class GANTrainer:
     # -- the pieces of one step ---------------------------------------------------
     def autocast(self):
         """bf16 autocast for the forward passes when ``precision="bf16"``."""
-        if self.precision == "fp32":
-            return contextlib.nullcontext()
         # a CUDA graph cannot keep autocast's cache of cast weights between replays
-        return torch.autocast(self.device.type, dtype=torch.bfloat16,
-                              cache_enabled=self.step_graph is None)
+        return super().autocast(cache_enabled=self.step_graph is None)
 
     def noise(self, n):
         return torch.randn(n, self.G.latent_dim, device=self.device, generator=self.rng)
@@ -266,28 +256,20 @@ class GANTrainer:
             ]
         )
 
-    # -- epochs -----------------------------------------------------------------
-    def _batches(self, x, y):
-        """Shuffled batches; small sets wrap round fresh permutations so that an
-        epoch has at least ``min_steps`` batches."""
-        n = x.shape[0]
-        size = min(self.batch_size, n)
-        n_batches = max(n // size, self.min_steps * self.n_critic)
-        n_perms = -(-n_batches * size // n)
-        order = torch.cat([
-            torch.randperm(n, device=self.device, generator=self.rng)
-            for _ in range(n_perms)
-        ])
-        for i in range(n_batches):
-            idx = order[i * size : (i + 1) * size]
-            yield x[idx], (None if y is None else y[idx])
+    # -- epochs (see EpochTrainer) ------------------------------------------------
+    def prepare(self, x, y):
+        x, y = super().prepare(x, y)
+        x = x.contiguous(memory_format=torch.channels_last)
+        if self.monitor:
+            self.quality_monitor = QualityMonitor(x, y, self.G.latent_dim, self.seed)
+        return x, y
 
     def run_epoch(self, x, y=None):
         """One pass over ``x``; returns the epoch's mean metrics as a tensor."""
         self.G.train()
         self.D.train()
         total = torch.zeros(len(_METRICS), device=self.device)
-        batches = self._batches(x, y)
+        batches = self.batches(x, y, per_step=self.n_critic)
         n_steps = 0
         while True:
             group = [b for _, b in zip(range(self.n_critic), batches)]
@@ -297,46 +279,16 @@ class GANTrainer:
             n_steps += 1
         return total / max(n_steps, 1)
 
-    def fit(self, x, y=None, max_epochs=1):
-        """Train for ``max_epochs`` passes over ``x``; returns the history.
+    def score(self, metrics):
+        """With ``monitor`` or ``patience``: the monitor's Fréchet distance for
+        this epoch, also recorded as ``metrics["fd"]``; else None."""
+        if self.quality_monitor is None:
+            return None
+        metrics["fd"] = self.quality_monitor(self.sampling_generator, self.autocast)
+        return metrics["fd"]
 
-        Raises
-        ------
-        GANTrainingError
-            When a loss becomes NaN or infinite (``epoch`` and ``metrics`` say
-            where).
-        """
-        x = x.to(self.device)  # moved once; batches are indexed on the device
-        x = x.contiguous(memory_format=torch.channels_last)
-        y = None if y is None else y.to(self.device)
-        monitor = QualityMonitor(x, y, self.G.latent_dim, self.seed) if self.monitor else None
-        history, best, best_state, waited = [], math.inf, None, 0
-        for epoch in range(1, max_epochs + 1):
-            start = time.perf_counter()
-            values = self.run_epoch(x, y).tolist()
-            metrics = dict(zip(_METRICS, values))
-            metrics["epoch"] = epoch
-            if not all(math.isfinite(v) for v in values):
-                raise GANTrainingError(f"non-finite loss at epoch {epoch}: {metrics}",
-                                       epoch=epoch, metrics=metrics)
-            if monitor is not None:
-                metrics["fd"] = monitor(self.sampling_generator, self.autocast)
-            metrics["seconds"] = time.perf_counter() - start
-            history.append(metrics)
-            for callback in self.callbacks:
-                callback(epoch, metrics)
-            if self.patience is None:
-                continue
-            if metrics["fd"] < 0.99 * best:
-                best, waited = metrics["fd"], 0
-                best_state = copy.deepcopy(self.sampling_generator.state_dict())
-            else:
-                waited += 1
-                if waited >= self.patience:
-                    break
-        if best_state is not None:
-            self.sampling_generator.load_state_dict(best_state)
-        return history
+    def best_state_module(self):
+        return self.sampling_generator
 
     @property
     def sampling_generator(self):

@@ -1,4 +1,7 @@
-"""Train one GAN from a :class:`GANConfig`, retrying once on divergence."""
+"""Train one GAN from a :class:`GANConfig`: retry once on divergence, check
+the images it makes, and train again from a fresh seed when they fail."""
+
+import warnings
 
 import numpy as np
 import torch
@@ -6,11 +9,20 @@ import torch
 from .._device import resolve_precision
 from ..augmentation import transform_batch
 from ..exceptions import GANTrainingError
-from ..nn import build_networks
+from ..nn import ClassView, LatentGaussian, build_networks
+from ._check import N_CHECK, check_samples
+from ._generate import generate
 from ._loop import GANTrainer
-from ._progress import progress_callback
+from ._progress import Progress
 
-__all__ = ["pre_augment", "train_gan"]
+__all__ = ["GANSampleWarning", "check_seed", "pre_augment", "train_gan"]
+
+#: Trainings per model before a failed sample check is final.
+CHECK_ATTEMPTS = 2
+
+
+class GANSampleWarning(UserWarning):
+    """A trained generator failed the sample check, and ``sample_check="warn"``."""
 
 
 def pre_augment(x, y, copies, seed):
@@ -27,11 +39,90 @@ def _label_text(label):
     return repr(label.item() if hasattr(label, "item") else label)
 
 
-def train_gan(x, y, n_classes, config, seed, device, label, verbose=0):
+
+def check_seed(seed, attempt):
+    """The seed of a model's ``attempt``-th training (0: ``seed`` itself), derived
+    deterministically from the seed ``random_state`` gave it."""
+    if attempt == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), attempt]).generate_state(1)[0] % np.iinfo(np.int32).max)
+
+
+def _initialise(G, D, init):
+    """BAGAN's start (Mariani et al., 2018): the generator is the autoencoder's
+    decoder and the discriminator's features its encoder's, and the generator
+    draws from the class's Gaussian in the code space."""
+    G.load_state_dict(init["decoder"])
+    D.features.load_state_dict(init["features"])
+    return LatentGaussian(G, init["mean"], init["scale"]), D
+
+
+def _fit(x, y, n_classes, config, seed, device, label, progress, init=None):
+    """One training, retried once from ``seed + 1`` at half the learning rates
+    if a loss becomes non-finite; ``init`` (see :func:`train_gan`) starts it
+    from an autoencoder."""
+    precision = resolve_precision(config.precision, device, x.shape[1:], config.architecture)
+    x_t = torch.from_numpy(x)
+    y_t = None if y is None else torch.from_numpy(y)
+    for attempt in range(2):
+        if attempt:
+            progress.again(config.max_epochs)
+        G, D = build_networks(config.architecture, x.shape[1:], n_classes=n_classes, seed=seed + attempt,
+                              **config.network_kwargs)
+        if init is not None:
+            G, D = _initialise(G, D, init)
+        scale = 2.0**-attempt
+        trainer = GANTrainer(
+            G, D, loss=config.loss, lr_g=config.lr * scale, lr_d=(config.lr_d or config.lr) * scale,
+            n_critic=config.n_critic, batch_size=config.batch_size, min_steps=config.min_steps_per_epoch,
+            label_smoothing=config.label_smoothing, feature_matching=config.feature_matching,
+            diff_augment=config.diff_augment, ema=config.ema, precision=precision, device=device,
+            seed=seed + attempt, patience=config.early_stopping,
+            callbacks=[progress.model(label, config.max_epochs)], cuda_graph=config.cuda_graph,
+        )
+        try:
+            history = trainer.fit(x_t, y_t, max_epochs=config.max_epochs)
+        except GANTrainingError as exc:
+            error = exc
+            continue
+        finally:
+            progress.finished()
+        # back to the default layout (the trainer runs channels-last), so a fitted
+        # generator and one loaded from disk run the same kernels on any device
+        G, D = (net.cpu().to(memory_format=torch.contiguous_format).eval()
+                for net in (trainer.sampling_generator, trainer.D))
+        return G, D, history
+    raise GANTrainingError(
+        f"GAN training for class {_label_text(label)} diverged (non-finite loss at epoch "
+        f"{error.epoch}) twice, the second time with half the learning rate. Try a "
+        "lower lr, loss='wgan-gp' or loss='hinge'.",
+        label=label, epoch=error.epoch, metrics=error.metrics,
+    )
+
+
+def _check(G, x, y, n_classes, seed):
+    """The sample check of ``G`` against ``x`` (per class when conditional)."""
+    if not n_classes:
+        fake = np.concatenate(list(generate(G, N_CHECK, seed, "cpu")))
+        return {None: check_samples(fake, x[:N_CHECK * 4], seed)}
+    checks = {}
+    for index in np.unique(y):
+        fake = np.concatenate(list(generate(ClassView(G, int(index)), N_CHECK, seed, "cpu")))
+        checks[int(index)] = check_samples(fake, x[y == index][:N_CHECK * 4], seed)
+    return checks
+
+
+def train_gan(x, y, n_classes, config, seed, device, label, verbose=0, progress=None, init=None):
     """Train one GAN on ``x`` (a float32 model-space array) as ``config`` says.
 
     A non-finite loss restarts training once, from ``seed + 1`` at half the
-    learning rates.
+    learning rates. With ``config.sample_check`` set, the trained generator's
+    images are checked against ``x`` (:func:`check_samples`: noise, collapse,
+    off statistics); a failing model is trained once more from a fresh seed
+    derived from ``seed`` (:func:`check_seed`), and if it fails again, a
+    :class:`GANTrainingError` is raised ("raise") or a
+    :class:`GANSampleWarning` issued ("warn"). The checks are recorded in the
+    last epoch of the history, under ``"sample_check"``.
 
     Parameters
     ----------
@@ -45,6 +136,13 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose=0):
     label : object
         The class (for progress and errors).
     verbose : int, default=0
+    progress : Progress, default=None
+        A bar shared by the models of one fit; None makes one for this model.
+    init : dict, default=None
+        Start from an autoencoder trained on every class (BAGAN): ``decoder``
+        and ``features`` (state dicts for the generator and the
+        discriminator's feature stack) and ``mean``, ``scale`` (the class's
+        Gaussian in the code space, which the generator draws from).
 
     Returns
     -------
@@ -52,46 +150,44 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose=0):
         On CPU, in eval mode and the default memory layout; the generator is
         the one that samples (the EMA copy when there is one).
     history : list of dict
-        Per-epoch metrics.
+        Per-epoch metrics of the training that was kept.
 
     Raises
     ------
     GANTrainingError
-        When training diverged twice.
+        When training diverged twice, or (``sample_check="raise"``) its images
+        failed the check twice.
     """
-    if config.pre_augment:
-        x, y = pre_augment(x, y, config.pre_augment, seed)
-    precision = resolve_precision(config.precision, device, x.shape[1:], config.architecture)
-    x_t = torch.from_numpy(x)
-    y_t = None if y is None else torch.from_numpy(y)
-    for attempt in range(2):
-        G, D = build_networks(config.architecture, x.shape[1:], n_classes=n_classes, seed=seed + attempt,
-                              **config.network_kwargs)
-        scale = 2.0**-attempt
-        progress = progress_callback(label, config.max_epochs, verbose)
-        trainer = GANTrainer(
-            G, D, loss=config.loss, lr_g=config.lr * scale, lr_d=(config.lr_d or config.lr) * scale,
-            n_critic=config.n_critic, batch_size=config.batch_size, min_steps=config.min_steps_per_epoch,
-            label_smoothing=config.label_smoothing, feature_matching=config.feature_matching,
-            diff_augment=config.diff_augment, ema=config.ema, precision=precision, device=device,
-            seed=seed + attempt, patience=config.early_stopping, callbacks=[progress],
-            cuda_graph=config.cuda_graph,
-        )
-        try:
-            history = trainer.fit(x_t, y_t, max_epochs=config.max_epochs)
-        except GANTrainingError as exc:
-            error = exc
-            continue
-        finally:
+    own_progress = progress is None
+    progress = Progress(config.max_epochs, verbose, desc=f"GAN class {label}") if own_progress else progress
+    x_train, y_train = (pre_augment(x, y, config.pre_augment, seed) if config.pre_augment else (x, y))
+    try:
+        attempts = []
+        for attempt in range(CHECK_ATTEMPTS if config.sample_check else 1):
+            if attempt:
+                progress.again(config.max_epochs)
+            G, D, history = _fit(x_train, y_train, n_classes, config, check_seed(seed, attempt), device, label,
+                                 progress, init)
+            if not config.sample_check:
+                return G, D, history
+            checks = _check(G, x, y, n_classes, check_seed(seed, attempt))
+            attempts.append({str(k): c.to_dict() for k, c in checks.items()} if n_classes
+                            else checks[None].to_dict())
+            failed = {k: c for k, c in checks.items() if not c.passed}
+            if not failed:
+                break
+    finally:
+        if own_progress:
             progress.close()
-        # back to the default layout (the trainer runs channels-last), so a fitted
-        # generator and one loaded from disk run the same kernels on any device
-        G, D = (net.cpu().to(memory_format=torch.contiguous_format).eval()
-                for net in (trainer.sampling_generator, trainer.D))
-        return G, D, history
-    raise GANTrainingError(
-        f"GAN training for class {_label_text(label)} diverged (non-finite loss at epoch "
-        f"{error.epoch}) twice, the second time with half the learning rate. Try a "
-        "lower lr, loss='wgan-gp' or loss='hinge'.",
-        label=label, epoch=error.epoch, metrics=error.metrics,
-    )
+    history[-1]["sample_check"] = {"passed": not failed, "attempts": attempts}
+    if failed:
+        where = "; ".join(f"{'' if k is None else f'class index {k}: '}{'; '.join(c.failures)}"
+                          for k, c in failed.items())
+        message = (f"the GAN for class {_label_text(label)} failed the sample check after {len(attempts)} "
+                   f"trainings from different seeds: {where}. Look at sampler.history_[...][-1]['sample_check'], "
+                   "try more epochs, diff_augment='translation,cutout' or another architecture; "
+                   "sample_check='warn' keeps the images anyway.")
+        if config.sample_check == "raise":
+            raise GANTrainingError(message, label=label, metrics=next(iter(failed.values())).figures)
+        warnings.warn(message, GANSampleWarning, stacklevel=2)
+    return G, D, history

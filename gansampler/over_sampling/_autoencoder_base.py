@@ -1,0 +1,134 @@
+"""What the samplers built on an autoencoder share: training it on every class,
+decoding, and saving."""
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from .._device import resolve_device
+from .._images import ImageFormat
+from .._persistence import PersistenceMixin, to_json_value
+from .._random import check_random_state
+from ..nn import build_autoencoder
+from ..training import AutoencoderConfig, train_autoencoder
+from ._base import BaseImageOverSampler, write_chunks
+
+__all__ = ["AutoencoderSampler", "decode"]
+
+
+@torch.no_grad()
+def decode(decoder, codes, device, y=None, chunk=1024):
+    """Yield the images ``decoder`` makes of ``codes`` (and labels ``y``), in
+    float32 numpy chunks."""
+    model = decoder.to(device).eval()
+    for start in range(0, len(codes), chunk):
+        z = torch.from_numpy(np.ascontiguousarray(codes[start : start + chunk], dtype=np.float32)).to(device)
+        labels = None if y is None else torch.as_tensor(y[start : start + chunk], device=device)
+        yield model(z, labels).float().cpu().numpy()
+    decoder.cpu()
+
+
+class AutoencoderSampler(PersistenceMixin, BaseImageOverSampler):
+    """Base of the samplers that train one autoencoder on every class.
+
+    Subclasses set :attr:`_kind` ("vae" or "deepsmote") and implement
+    ``_generate`` and ``sample``; fitted: ``classes_``, ``autoencoder_``,
+    ``history_``, ``device_``, ``image_shape_``.
+    """
+
+    _kind = None
+    _fitted_attribute = "autoencoder_"
+    _parameter_constraints: dict = {
+        **BaseImageOverSampler._parameter_constraints,
+        **AutoencoderConfig.parameter_constraints(),
+        "device": [str, torch.device],
+    }
+
+    def _fit_resample(self, X, y):
+        self.classes_ = np.unique(y)
+        return super()._fit_resample(X, y)
+
+    def _config(self, fmt):
+        return AutoencoderConfig.from_params(self.get_params(), fmt.image_shape, fmt.is_image, **self._extra_config())
+
+    def _extra_config(self):
+        """Config fields that are not estimator parameters under their own name."""
+        return {"kind": self._kind}
+
+    def _train(self, x, y, random_state):
+        """Train the autoencoder on ``x`` (model space) and class indices; sets
+        ``device_``, ``autoencoder_`` and ``history_``."""
+        self.device_ = resolve_device(self.device)
+        config = self._config(self._image_format)
+        index = np.searchsorted(self.classes_, y)
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        self.autoencoder_, history = train_autoencoder(x, index, len(self.classes_), config, seed, self.device_,
+                                                       self.verbose)
+        self.history_ = {"autoencoder": history}
+        return index
+
+    def _check_sample_request(self, n_samples, y):
+        check_is_fitted(self, self._fitted_attribute)
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
+            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
+        if y not in self.classes_:
+            raise ValueError(f"No class {y!r} in the fitted data; classes: {self.classes_.tolist()}")
+        self._check_request_size(self._image_format, n_samples)
+
+    def _write(self, chunks, n_samples):
+        """``n_samples`` images from model-space ``chunks``, in the fitted format."""
+        fmt = self._image_format
+        out = fmt.to_layout(np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype))
+        write_chunks(chunks, out, 0, fmt.from_model)
+        return out
+
+    @staticmethod
+    def _seed(random_state):
+        return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+    # -- persistence (see PersistenceMixin) --------------------------------------
+    def _extra_tensors(self):
+        return {}
+
+    def _state_to_save(self):
+        fmt = self._image_format
+        tensors = {f"ae.{k}": v for k, v in self.autoencoder_.state_dict().items()}
+        tensors.update(self._extra_tensors())
+        state = {
+            "params": self._json_params(),
+            "network": self._config(fmt).to_dict(),
+            "image_format": fmt.to_dict(),
+            "classes": to_json_value(self.classes_),
+            "classes_dtype": self.classes_.dtype.str,
+            "sampling_strategy_": [[to_json_value(k), int(v)] for k, v in self.sampling_strategy_.items()],
+            "history_": to_json_value(self.history_),
+            "n_features_in_": int(self.n_features_in_),
+        }
+        return tensors, state
+
+    def _restore_extra(self, tensors):
+        pass
+
+    @classmethod
+    def _from_saved_state(cls, tensors, state, device):
+        sampler = cls(**{**state["params"], "device": device})
+        dtype = np.dtype(state["classes_dtype"])
+        sampler.classes_ = np.asarray(state["classes"], dtype=dtype)
+        fmt = ImageFormat.from_dict(state["image_format"])
+        config = AutoencoderConfig(**state["network"])
+        conditional = config.kind == "vae"
+        model = build_autoencoder(config.architecture, fmt.image_shape, latent_dim=config.latent_dim,
+                                  width=config.width, n_classes=len(sampler.classes_) if conditional else 0,
+                                  variational=config.kind == "vae")
+        model.load_state_dict({k[3:]: v for k, v in tensors.items() if k.startswith("ae.")})
+        sampler.autoencoder_ = model.eval()
+        sampler._image_format = fmt
+        sampler.image_shape_ = fmt.image_shape
+        sampler.sampling_strategy_ = {np.asarray(k, dtype=dtype)[()]: v for k, v in state["sampling_strategy_"]}
+        sampler.history_ = state["history_"]
+        sampler.n_features_in_ = state["n_features_in_"]
+        sampler.device_ = resolve_device(device)
+        sampler._restore_extra(tensors)
+        return sampler
