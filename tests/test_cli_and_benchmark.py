@@ -54,7 +54,8 @@ def test_benchmark_quick(tmp_path, monkeypatch):
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     methods = {r["method"] for r in rows}
     assert methods == {"none", "class_weight", "random", "smote", "augment", "gan", "vae", "latent-smote", "gan-ae",
-                       "augment+gan", "half-augment", "half-augment+gan", "half-augment+random"}
+                       "augment+gan", "half-augment", "half-augment+gan", "half-augment+random",
+                       "latent-smote-recon"}
     for r in rows:
         assert 0 <= r["balanced_accuracy"] <= 1 and 0 <= r["roc_auc"] <= 1
         assert r["torch"] and r["seed"] == 0

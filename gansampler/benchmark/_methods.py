@@ -23,15 +23,16 @@ __all__ = [
 
 #: Samplers that learn a generative model of the images.
 GENERATIVE = ("gan", "vae", "latent-smote", "gan-ae")
-#: Classic augmentation and the GAN together, and their controls.
-COMBINATIONS = ("augment+gan", "half-augment", "half-augment+gan", "half-augment+random")
+#: Classic augmentation and the GAN together, and their controls; LatentSMOTE
+#: with the originals replaced by their reconstructions (DeepSMOTE's own pipeline).
+COMBINATIONS = ("augment+gan", "half-augment", "half-augment+gan", "half-augment+random", "latent-smote-recon")
 #: What ``gansampler compare`` runs unless told otherwise (``threshold`` on binary data).
 DEFAULT_METHODS = ("none", "threshold", "class_weight", "random", "smote", "augment", *GENERATIVE)
 
 # the fewest training images per class a method needs
-_MIN_CLASS_SIZE = {"threshold": 5, "smote": 6, "latent-smote": 6}
+_MIN_CLASS_SIZE = {"threshold": 5, "smote": 6, "latent-smote": 6, "latent-smote-recon": 6}
 _WHY = {"threshold": "its 5-fold cross-validation", "smote": "its 5 nearest neighbours",
-        "latent-smote": "its 5 nearest neighbours"}
+        "latent-smote": "its 5 nearest neighbours", "latent-smote-recon": "its 5 nearest neighbours"}
 
 
 def has_threshold_tuning():
@@ -114,8 +115,9 @@ def make_sampler(method, image_shape, seed, gan_params=None, variants=None):
         return gan(init="autoencoder"), {}
     if method == "vae":
         return VAEOverSampler(image_shape=image_shape, random_state=seed), {}
-    if method == "latent-smote":
-        return LatentSMOTE(image_shape=image_shape, random_state=seed), {}
+    if method in ("latent-smote", "latent-smote-recon"):
+        recon = method == "latent-smote-recon"
+        return LatentSMOTE(image_shape=image_shape, reconstruct_originals=recon, random_state=seed), {}
     if method == "augment+gan":
         # two augmented copies, then the GAN with the same number of steps as
         # "gan": a third of the epochs on 3x the data, 3x the minimum steps
