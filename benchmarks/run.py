@@ -39,17 +39,10 @@ from gansampler.benchmark import (  # noqa: F401 - halfway and make_methods: the
     save_grid,
     score_table,
 )
-from gansampler.cli import parse_image_size, parse_params, parse_variant  # noqa: F401
+from gansampler.cli import parse_image_size, parse_params, parse_variant, positive_int  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 PNEUMONIA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
-
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def summarize(rows):

@@ -30,7 +30,7 @@ def parse_image_size(text):
     return sizes[0] if len(sizes) == 1 else tuple(sizes)
 
 
-def _positive_int(text):
+def positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
@@ -190,14 +190,14 @@ def _parser():
     p.add_argument("--methods", nargs="+", default=None,
                    help="methods to run (default: none, threshold on two classes, class_weight, random, smote, "
                         "augment and the generative samplers)")
-    p.add_argument("--seeds", type=_positive_int, default=5, help="seeds per method (default: 5)")
+    p.add_argument("--seeds", type=positive_int, default=5, help="seeds per method (default: 5)")
     p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--clf-epochs", type=_positive_int, default=None, help="CNNClassifier epochs (default: 10)")
+    p.add_argument("--clf-epochs", type=positive_int, default=None, help="CNNClassifier epochs (default: 10)")
     p.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
                    help="resize a folder's images (needed when they differ in size)")
     p.add_argument("--test-size", type=float, default=0.3,
                    help="stratified hold-out where the data has no test split (default: 0.3)")
-    p.add_argument("--max-minority", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--max-minority", type=positive_int, default=None, metavar="N",
                    help="keep N training images of the smallest class (one fixed draw)")
     p.add_argument("--n-jobs", type=int, default=None, help="runs in parallel (joblib)")
     p.add_argument("--backend", choices=["loky", "threading", "dask", "ray"], default=None,
@@ -217,17 +217,17 @@ def _parser():
     p = sub.add_parser("demo", help="a small comparison on the bundled digits (about a minute)")
     p.add_argument("--out", default="demo_output", help="the report folder")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-epochs", type=_positive_int, default=None, help="GAN epochs (default: the sampler's)")
+    p.add_argument("--max-epochs", type=positive_int, default=None, help="GAN epochs (default: the sampler's)")
 
     p = sub.add_parser("generate", help="train a generative sampler and write synthetic PNGs of one class")
     p.add_argument("--data", required=True, help="image folder (one sub-folder per class) or MedMNIST .npz")
     p.add_argument("--class", dest="class_name", required=True, help="class folder name, or label for .npz")
-    p.add_argument("--n", type=_positive_int, required=True, help="number of images to write")
+    p.add_argument("--n", type=positive_int, required=True, help="number of images to write")
     p.add_argument("--out", required=True)
     p.add_argument("--split", default="train", help=".npz split (train, val, test)")
     p.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
                    help="resize a folder's images (needed when they differ in size)")
-    p.add_argument("--max-epochs", type=_positive_int, default=None)
+    p.add_argument("--max-epochs", type=positive_int, default=None)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--method", choices=["gan", "gan-ae", "vae", "latent-smote"], default="gan",
                    help="the sampler: a GAN (default), a GAN started from an autoencoder, a conditional VAE, or "

@@ -8,12 +8,10 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
-from .._images import ImageFormat
-from .._persistence import PersistenceMixin, to_json_value
 from .._random import check_random_state
 from ..nn import build_autoencoder
 from ..training import AutoencoderConfig, train_autoencoder
-from ._base import BaseImageOverSampler, write_chunks
+from ._base import BaseImageOverSampler, SavedSamplerMixin, write_chunks
 
 __all__ = ["AutoencoderSampler", "decode"]
 
@@ -30,7 +28,7 @@ def decode(decoder, codes, device, y=None, chunk=1024):
     decoder.cpu()
 
 
-class AutoencoderSampler(PersistenceMixin, BaseImageOverSampler):
+class AutoencoderSampler(SavedSamplerMixin, BaseImageOverSampler):
     """Base of the samplers that train one autoencoder on every class.
 
     Subclasses set :attr:`_kind` ("vae" or "deepsmote") and implement
@@ -93,30 +91,17 @@ class AutoencoderSampler(PersistenceMixin, BaseImageOverSampler):
         return {}
 
     def _state_to_save(self):
-        fmt = self._image_format
         tensors = {f"ae.{k}": v for k, v in self.autoencoder_.state_dict().items()}
         tensors.update(self._extra_tensors())
-        state = {
-            "params": self._json_params(),
-            "network": self._config(fmt).to_dict(),
-            "image_format": fmt.to_dict(),
-            "classes": to_json_value(self.classes_),
-            "classes_dtype": self.classes_.dtype.str,
-            "sampling_strategy_": [[to_json_value(k), int(v)] for k, v in self.sampling_strategy_.items()],
-            "history_": to_json_value(self.history_),
-            "n_features_in_": int(self.n_features_in_),
-        }
-        return tensors, state
+        return tensors, {**self._sampler_state(), "network": self._config(self._image_format).to_dict()}
 
     def _restore_extra(self, tensors):
         pass
 
     @classmethod
     def _from_saved_state(cls, tensors, state, device):
-        sampler = cls(**{**state["params"], "device": device})
-        dtype = np.dtype(state["classes_dtype"])
-        sampler.classes_ = np.asarray(state["classes"], dtype=dtype)
-        fmt = ImageFormat.from_dict(state["image_format"])
+        sampler = cls._sampler_from_state(state, device)
+        fmt = sampler._image_format
         config = AutoencoderConfig(**state["network"])
         conditional = config.kind == "vae"
         model = build_autoencoder(config.architecture, fmt.image_shape, latent_dim=config.latent_dim,
@@ -124,11 +109,5 @@ class AutoencoderSampler(PersistenceMixin, BaseImageOverSampler):
                                   variational=config.kind == "vae")
         model.load_state_dict({k[3:]: v for k, v in tensors.items() if k.startswith("ae.")})
         sampler.autoencoder_ = model.eval()
-        sampler._image_format = fmt
-        sampler.image_shape_ = fmt.image_shape
-        sampler.sampling_strategy_ = {np.asarray(k, dtype=dtype)[()]: v for k, v in state["sampling_strategy_"]}
-        sampler.history_ = state["history_"]
-        sampler.n_features_in_ = state["n_features_in_"]
-        sampler.device_ = resolve_device(device)
         sampler._restore_extra(tensors)
         return sampler

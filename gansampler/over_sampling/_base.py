@@ -15,10 +15,12 @@ from imblearn.utils import check_target_type
 from scipy import sparse
 from sklearn_compat.utils.validation import validate_data
 
-from .._images import check_images
+from .._device import resolve_device
+from .._images import ImageFormat, check_images
+from .._persistence import PersistenceMixin, to_json_value
 from .._random import check_random_state
 
-__all__ = ["BaseImageOverSampler", "write_chunks"]
+__all__ = ["BaseImageOverSampler", "SavedSamplerMixin", "write_chunks"]
 
 #: The most output one fit_resample or sample call may make.
 MAX_OUTPUT_BYTES = 64 * 2**30
@@ -162,6 +164,39 @@ class BaseImageOverSampler(BaseOverSampler):
             Class label to an iterable of float arrays ``(n_chunk, C, H, W)`` in
             ``[-1, 1]`` whose lengths add up to the class's target.
         """
+
+
+class SavedSamplerMixin(PersistenceMixin):
+    """Saving a fitted sampler: the state every one has (parameters, image
+    format, classes, ``sampling_strategy_``, ``history_``), beside what the
+    subclass adds in ``_state_to_save`` / ``_from_saved_state``."""
+
+    def _sampler_state(self):
+        return {
+            "params": self._json_params(),
+            "image_format": self._image_format.to_dict(),
+            "classes": to_json_value(self.classes_),
+            "classes_dtype": self.classes_.dtype.str,
+            "sampling_strategy_": [[to_json_value(k), int(v)] for k, v in self.sampling_strategy_.items()],
+            "history_": to_json_value(self.history_),
+            "device_": str(self.device_),
+            "n_features_in_": int(self.n_features_in_),
+        }
+
+    @classmethod
+    def _sampler_from_state(cls, state, device):
+        """A sampler with the saved parameters (``device`` replaced) and the
+        state of :meth:`_sampler_state` restored."""
+        sampler = cls(**{**state["params"], "device": device})
+        dtype = np.dtype(state["classes_dtype"])
+        sampler.classes_ = np.asarray(state["classes"], dtype=dtype)
+        sampler._image_format = ImageFormat.from_dict(state["image_format"])
+        sampler.image_shape_ = sampler._image_format.image_shape
+        sampler.sampling_strategy_ = {np.asarray(k, dtype=dtype)[()]: v for k, v in state["sampling_strategy_"]}
+        sampler.history_ = state["history_"]
+        sampler.n_features_in_ = state["n_features_in_"]
+        sampler.device_ = resolve_device(device)
+        return sampler
 
 
 def write_chunks(chunks, out, start, convert):

@@ -11,19 +11,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
 from .._docstrings import DOCS
-from .._images import ImageFormat
-from .._persistence import PersistenceMixin, to_json_value
+from .._persistence import to_json_value
 from .._random import check_random_state
 from ..nn import ClassView, LatentGaussian, build_networks
-from ..training import AutoencoderConfig, GANConfig, Progress, encode, generate, train_autoencoder, train_gan
-from ._base import BaseImageOverSampler, write_chunks
+from ..training import GANConfig, Progress, autoencoder_init, generate, train_gan
+from ._base import BaseImageOverSampler, SavedSamplerMixin, write_chunks
 from ._selection import SELECTIONS, draw_selected
 
 __all__ = ["GANOverSampler"]
 
 
 @Substitution(**DOCS)
-class GANOverSampler(PersistenceMixin, BaseImageOverSampler):
+class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
     """Over-sample classes with images drawn from a GAN trained on each class.
 
     By default one DCGAN (Radford, Metz & Chintala, 2016, "Unsupervised
@@ -290,7 +289,12 @@ class GANOverSampler(PersistenceMixin, BaseImageOverSampler):
         seeds = random_state.randint(np.iinfo(np.int32).max, size=len(tasks) + len(labels))
         inits = [None] * len(tasks)
         if config.init == "autoencoder":
-            inits = self._autoencoder_init(x, y, labels, config, int(random_state.randint(np.iinfo(np.int32).max)))
+            if self.conditional:
+                raise ValueError("init='autoencoder' starts one GAN per class; with conditional=True use "
+                                 "init='random'")
+            inits, self.init_history_ = autoencoder_init(
+                x, [y == label for label in labels], config, int(random_state.randint(np.iinfo(np.int32).max)),
+                self.device_, self.verbose)
         results = self._train(tasks, config, seeds[: len(tasks)], inits)
         discriminators = self._keep_fitted(tasks, results, labels)
         new = {}
@@ -318,28 +322,6 @@ class GANOverSampler(PersistenceMixin, BaseImageOverSampler):
             count = torch.cuda.device_count()
             return [torch.device("cuda", i % count) for i in range(n_tasks)]
         return [self.device_] * n_tasks
-
-    def _autoencoder_init(self, x, y, labels, config, seed):
-        """BAGAN's start for each label's GAN: an autoencoder on every class,
-        and a Gaussian fitted to the label's codes (see ``init``)."""
-        from sklearn.covariance import LedoitWolf
-
-        if self.conditional:
-            raise ValueError("init='autoencoder' starts one GAN per class; with conditional=True use init='random'")
-        ae_config = AutoencoderConfig(latent_dim=config.latent_dim, max_epochs=config.init_epochs,
-                                      batch_size=config.batch_size, architecture=config.architecture,
-                                      width=config.width, kind="ae")
-        index = np.searchsorted(self.classes_, y)
-        model, self.init_history_ = train_autoencoder(x, index, 0, ae_config, seed, self.device_, self.verbose,
-                                                      network_kwargs=config.layer_kwargs)
-        inits = []
-        for label in labels:
-            codes = encode(model.encoder, x[y == label], self.device_).astype(np.float64)
-            covariance = LedoitWolf().fit(codes).covariance_ if len(codes) > 1 else np.eye(codes.shape[1]) * 1e-2
-            scale = np.linalg.cholesky(covariance + 1e-6 * np.eye(len(covariance)))
-            inits.append({"decoder": model.decoder.state_dict(), "features": model.encoder.features.state_dict(),
-                          "mean": codes.mean(0), "scale": scale})
-        return inits
 
     def _train(self, tasks, config, seeds, inits):
         """Train one GAN per task: in this process under one progress bar, or in
@@ -402,7 +384,6 @@ class GANOverSampler(PersistenceMixin, BaseImageOverSampler):
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     def _state_to_save(self):
-        fmt = self._image_format
         labels = list(self.generators_)
         if self.conditional:
             modules = {"g": self.generators_[labels[0]].generator}
@@ -413,28 +394,15 @@ class GANOverSampler(PersistenceMixin, BaseImageOverSampler):
             for prefix, module in modules.items()
             for name, tensor in module.state_dict().items()
         }
+        fmt = self._image_format
         config = GANConfig.from_params(self.get_params(), fmt.image_shape, fmt.is_image)
-        state = {
-            "params": self._json_params(),
-            "network": config.to_dict(),
-            "image_format": fmt.to_dict(),
-            "classes": to_json_value(self.classes_),
-            "classes_dtype": self.classes_.dtype.str,
-            "labels": to_json_value(labels),
-            "sampling_strategy_": [[to_json_value(k), int(v)] for k, v in self.sampling_strategy_.items()],
-            "history_": to_json_value({str(k): v for k, v in self.history_.items()}),
-            "device_": str(self.device_),
-            "n_features_in_": int(self.n_features_in_),
-        }
-        return tensors, state
+        return tensors, {**self._sampler_state(), "network": config.to_dict(), "labels": to_json_value(labels)}
 
     @classmethod
     def _from_saved_state(cls, tensors, state, device):
-        sampler = cls(**{**state["params"], "device": device})
-        dtype = np.dtype(state["classes_dtype"])
-        sampler.classes_ = np.asarray(state["classes"], dtype=dtype)
-        labels = np.asarray(state["labels"], dtype=dtype)
-        fmt = ImageFormat.from_dict(state["image_format"])
+        sampler = cls._sampler_from_state(state, device)
+        labels = np.asarray(state["labels"], dtype=sampler.classes_.dtype)
+        fmt = sampler._image_format
         config = GANConfig.from_params(state["network"], fmt.image_shape, fmt.is_image)
         n_classes = len(sampler.classes_) if sampler.conditional else 0
         prefixes = ["g"] if sampler.conditional else [f"g{i}" for i in range(len(labels))]
@@ -450,10 +418,4 @@ class GANOverSampler(PersistenceMixin, BaseImageOverSampler):
             sampler.generators_ = {label: ClassView(modules["g"], i) for i, label in enumerate(sampler.classes_)}
         else:
             sampler.generators_ = {label: modules[f"g{i}"] for i, label in enumerate(labels)}
-        sampler._image_format = fmt
-        sampler.image_shape_ = fmt.image_shape
-        sampler.sampling_strategy_ = {np.asarray(k, dtype=dtype)[()]: v for k, v in state["sampling_strategy_"]}
-        sampler.history_ = state["history_"]
-        sampler.n_features_in_ = state["n_features_in_"]
-        sampler.device_ = resolve_device(device)
         return sampler

@@ -8,7 +8,7 @@ from ._generate import generate
 from ._loop import GANTrainer
 from ._losses import LOSSES, make_loss
 from ._progress import Progress
-from ._train import GANSampleWarning, train_gan
+from ._train import GANSampleWarning, autoencoder_init, train_gan
 
 __all__ = [
     "AutoencoderConfig",
@@ -19,6 +19,7 @@ __all__ = [
     "LOSSES",
     "Progress",
     "SampleCheck",
+    "autoencoder_init",
     "check_samples",
     "encode",
     "generate",

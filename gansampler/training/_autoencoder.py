@@ -6,9 +6,8 @@ is one step on :class:`EpochTrainer`'s shared epochs, divergence guard,
 progress callbacks and early stopping.
 """
 
-import dataclasses
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -19,21 +18,16 @@ from .._device import resolve_precision
 from ..nn import ARCHITECTURES, build_autoencoder
 from ._epochs import EpochTrainer
 from ._loop import adam
+from ._options import ConfigMixin
+from ._options import integer as _int
+from ._options import option as _option
 from ._progress import Progress
 
 __all__ = ["AutoencoderConfig", "AutoencoderTrainer", "encode", "train_autoencoder"]
 
 
-def _option(default, *constraint):
-    return field(default=default, metadata={"constraint": list(constraint)})
-
-
-def _int(low, default):
-    return _option(default, Interval(numbers.Integral, low, None, closed="left"))
-
-
 @dataclass(frozen=True)
-class AutoencoderConfig:
+class AutoencoderConfig(ConfigMixin):
     """How to train an autoencoder on every class.
 
     ``kind`` is "vae" (reconstruction plus ``beta`` times the KL divergence to
@@ -55,23 +49,14 @@ class AutoencoderConfig:
     penalty: float = 1.0
 
     @classmethod
-    def parameter_constraints(cls):
-        return {f.name: f.metadata["constraint"] for f in dataclasses.fields(cls) if "constraint" in f.metadata}
-
-    @classmethod
     def from_params(cls, params, image_shape, is_image=True, **overrides):
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {key: value for key, value in params.items() if key in names}
-        values.update(overrides)
+        """The config for ``params`` (other keys ignored) and images of
+        ``image_shape``; ``"auto"`` architecture is DCGAN for images, an MLP for rows."""
+        values = cls._known(params, overrides)
         if values.get("architecture", "auto") == "auto":
             values["architecture"] = "dcgan" if is_image else "mlp"
-        if values["architecture"] != "mlp" and min(image_shape[1:]) < 4:
-            raise ValueError(f"architecture={values['architecture']!r} needs images of at least 4x4 pixels, got "
-                             f"image_shape={tuple(image_shape)}; use architecture='mlp'.")
+        cls._check_architecture(values["architecture"], image_shape)
         return cls(**values)
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
 
 
 class AutoencoderTrainer(EpochTrainer):

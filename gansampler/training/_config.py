@@ -8,15 +8,17 @@ option needs a field here, the estimator's ``__init__`` argument and its
 docstring line (a test checks that the defaults agree).
 """
 
-import dataclasses
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..augmentation import check_policy
 from ..nn import ARCHITECTURES
 from ._losses import LOSSES
+from ._options import ConfigMixin
+from ._options import integer as _int
+from ._options import option as _option
 
 __all__ = ["GANConfig", "resolve_auto"]
 
@@ -51,16 +53,8 @@ def resolve_auto(image_shape, is_image=True):
     }
 
 
-def _option(default, *constraint):
-    return field(default=default, metadata={"constraint": list(constraint)})
-
-
-def _int(low, default):
-    return _option(default, Interval(numbers.Integral, low, None, closed="left"))
-
-
 @dataclass(frozen=True)
-class GANConfig:
+class GANConfig(ConfigMixin):
     """How to train one GAN; see :class:`gansampler.GANOverSampler` for the
     meaning of each field. ``architecture`` is resolved (never ``"auto"``) once
     the config is built by :meth:`from_params`."""
@@ -91,11 +85,6 @@ class GANConfig:
     cuda_graph: bool = True
 
     @classmethod
-    def parameter_constraints(cls):
-        """The ``_parameter_constraints`` entries of the estimator's options."""
-        return {f.name: f.metadata["constraint"] for f in dataclasses.fields(cls) if "constraint" in f.metadata}
-
-    @classmethod
     def from_params(cls, params, image_shape, is_image=True, **overrides):
         """The config for ``params`` (an estimator's ``get_params()``; other keys
         are ignored) and images of ``image_shape``, with every ``"auto"``
@@ -107,24 +96,14 @@ class GANConfig:
             For an unknown DiffAugment policy, or a convolutional architecture
             on images smaller than 4x4.
         """
-        names = {f.name for f in dataclasses.fields(cls)}
-        values = {key: value for key, value in params.items() if key in names}
-        values.update(overrides)
+        values = cls._known(params, overrides)
         defaults = cls()
         for name, value in resolve_auto(image_shape, is_image).items():
             if values.get(name, getattr(defaults, name)) == "auto":
                 values[name] = value
         check_policy(values.get("diff_augment"))
-        if values["architecture"] != "mlp" and min(image_shape[1:]) < 4:
-            raise ValueError(
-                f"architecture={values['architecture']!r} needs images of at least 4x4 pixels, got "
-                f"image_shape={tuple(image_shape)}; use architecture='mlp'."
-            )
+        cls._check_architecture(values["architecture"], image_shape)
         return cls(**values)
-
-    def to_dict(self):
-        """Plain JSON types (for saving); :meth:`from_params` reads it back."""
-        return dataclasses.asdict(self)
 
     @property
     def layer_kwargs(self):

@@ -10,12 +10,13 @@ from .._device import resolve_precision
 from ..augmentation import transform_batch
 from ..exceptions import GANTrainingError
 from ..nn import ClassView, LatentGaussian, build_networks
+from ._autoencoder import AutoencoderConfig, encode, train_autoencoder
 from ._check import N_CHECK, check_samples
 from ._generate import generate
 from ._loop import GANTrainer
 from ._progress import Progress
 
-__all__ = ["GANSampleWarning", "check_seed", "pre_augment", "train_gan"]
+__all__ = ["GANSampleWarning", "autoencoder_init", "check_seed", "pre_augment", "train_gan"]
 
 #: Trainings per model before a failed sample check is final.
 CHECK_ATTEMPTS = 2
@@ -46,6 +47,44 @@ def check_seed(seed, attempt):
     if attempt == 0:
         return int(seed)
     return int(np.random.SeedSequence([int(seed), attempt]).generate_state(1)[0] % np.iinfo(np.int32).max)
+
+
+def autoencoder_init(x, groups, config, seed, device, verbose=0):
+    """BAGAN's start (Mariani et al., 2018) for one GAN per group of ``x``: an
+    autoencoder trained on all of ``x``, whose decoder and encoder features the
+    GANs start from, and each group's Gaussian in the code space (Ledoit-Wolf
+    covariance, well conditioned even with few images).
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, C, H, W)
+        Every class's images, model space.
+    groups : list of boolean masks over ``x``
+        The images of each GAN's class.
+    config : GANConfig
+        ``init_epochs`` epochs of the autoencoder, with the GAN's networks.
+
+    Returns
+    -------
+    inits : list of dict
+        The ``init`` of :func:`train_gan` for each group.
+    history : list of dict
+        The autoencoder's epochs.
+    """
+    from sklearn.covariance import LedoitWolf
+
+    ae_config = AutoencoderConfig(latent_dim=config.latent_dim, max_epochs=config.init_epochs,
+                                  batch_size=config.batch_size, architecture=config.architecture, width=config.width,
+                                  kind="ae")
+    model, history = train_autoencoder(x, np.zeros(len(x), np.int64), 0, ae_config, seed, device, verbose,
+                                       network_kwargs=config.layer_kwargs)
+    inits = []
+    for group in groups:
+        codes = encode(model.encoder, x[group], device).astype(np.float64)
+        covariance = LedoitWolf().fit(codes).covariance_ if len(codes) > 1 else np.eye(codes.shape[1]) * 1e-2
+        inits.append({"decoder": model.decoder.state_dict(), "features": model.encoder.features.state_dict(),
+                      "mean": codes.mean(0), "scale": np.linalg.cholesky(covariance + 1e-6 * np.eye(len(covariance)))})
+    return inits, history
 
 
 def _initialise(G, D, init):
