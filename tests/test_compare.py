@@ -207,3 +207,16 @@ def test_demo_is_a_small_compare_on_digits(tmp_path, capsys):
     assert "## Failed runs" in report and "| gan | 0 | the GAN for class" in report
     assert "| augment |" in report and (tmp_path / "report.html").exists()
     assert (tmp_path / "grids" / "augment.png").stat().st_size > 1000
+
+
+def test_rows_record_each_gan_sample_check_and_the_report_counts_them(tmp_path):
+    data = load_benchmark_data(_folder(tmp_path / "data", {"a": 14, "b": 28}, mode="RGB"))
+    result = compare(data, tmp_path / "out", methods=["none", "gan"], seeds=2, quality=False, verbose=0,
+                     clf_params={"max_epochs": 1}, gan_params={"max_epochs": 1, "width": 4, "sample_check": "warn"})
+    gan_rows = [r for r in result.rows if r["method"] == "gan"]
+    assert [sorted(r["sample_check"]) for r in gan_rows] == [["0"], ["0"]]  # class "a" is index 0
+    check = gan_rows[0]["sample_check"]["0"]
+    assert check["passed"] is False and len(check["attempts"]) == 2  # one epoch: retried, then kept with a warning
+    assert "sample_check" not in result.rows[0]  # no GAN, no check
+    assert "**gan**: its images passed the sample check (noise, collapse, off statistics) on 0 of 2 runs; 2 runs " \
+           "trained a class a second time." in result.report

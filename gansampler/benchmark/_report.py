@@ -62,6 +62,23 @@ def quality_table(rows, dataset):
     return header, body
 
 
+def sample_check_text(rows, dataset):
+    """One sentence per GAN method: on how many runs its sample check passed,
+    and how many needed a second training; "" without checks."""
+    counts = {}
+    for row in rows:
+        if row["dataset"] != dataset or not (row.get("sample_check") or "error" in row):
+            continue
+        c = counts.setdefault(row["method"], {"runs": 0, "passed": 0, "retried": 0})
+        c["runs"] += 1
+        checks = (row.get("sample_check") or {}).values()
+        c["passed"] += bool(checks) and all(check["passed"] for check in checks)
+        c["retried"] += any(len(check["attempts"]) > 1 for check in checks)
+    return " ".join(f"**{method}**: its images passed the sample check (noise, collapse, off statistics) on "
+                    f"{c['passed']} of {c['runs']} runs; {c['retried']} runs trained a class a second time."
+                    for method, c in counts.items())
+
+
 def _chart(rows, dataset, metric):
     """An SVG bar chart of ``metric``'s mean ± 95% CI per method."""
     summary = summarize([r for r in rows if r["dataset"] == dataset]).get(dataset, {})
@@ -100,6 +117,9 @@ def report_blocks(rows, dataset, *, title, intro, grids_dir=None, metric="balanc
                     "column is the mean difference to the best baseline on the same seeds, with "
                     "a paired t-test; p < 0.05 is needed to call a difference real."),
               ("svg", _chart(rows, dataset, metric)), ("svg", _chart(rows, dataset, "roc_auc"))]
+    checks = sample_check_text(rows, dataset)
+    if checks:
+        blocks.append(("p", checks))
     failed = [r for method_rows in failures(rows, dataset).values() for r in method_rows]
     if failed:
         blocks += [("h2", "Failed runs"),

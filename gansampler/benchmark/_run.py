@@ -86,6 +86,15 @@ def _grid_rows(data, X_res, y_res):
             for label in np.unique(y_new)}
 
 
+def _sample_checks(sampler):
+    """A fitted GAN sampler's sample checks per class (passed, and each
+    attempt's failures and figures), or None."""
+    history = getattr(sampler, "history_", None) or {}
+    checks = {str(label): epochs[-1]["sample_check"] for label, epochs in history.items()
+              if epochs and isinstance(epochs[-1], dict) and "sample_check" in epochs[-1]}
+    return checks or None
+
+
 def run_one(data, method, seed, settings):
     """Fit and score ``method`` with ``seed`` on ``data``.
 
@@ -94,7 +103,8 @@ def run_one(data, method, seed, settings):
     row : dict
         The scores (see :func:`gansampler.evaluation.score_predictions`),
         times, the synthetic images' quality (the quality seed only, else
-        None), the sampler and classifier as text, versions and hardware. A
+        None), a GAN's sample checks per class (``"sample_check"``), the
+        sampler and classifier as text, versions and hardware. A
         run whose generative model failed (:class:`GANTrainingError`) has
         ``"error"`` instead of scores.
     extras : dict
@@ -113,6 +123,7 @@ def run_one(data, method, seed, settings):
     except GANTrainingError as exc:
         return {**head, "error": str(exc), "sampler": repr(sampler), "classifier": repr(clf),
                 "seconds": time.perf_counter() - start, **environment()}, {}
+    checks = _sample_checks(pipeline.named_steps["sampler"])
     measured = sampler is not None and seed == settings.quality_seed
     quality = synthetic_quality(data, X_res, y_res, seed, settings.clf_params) if measured else None
     extras = {}
@@ -121,7 +132,7 @@ def run_one(data, method, seed, settings):
         history = getattr(pipeline.named_steps["sampler"], "history_", None)
         if history is not None:
             extras["history"] = history
-    row = {**head, **scores, "quality": quality,
+    row = {**head, **scores, "quality": quality, **({"sample_check": checks} if checks else {}),
            "sampler": repr(sampler), "classifier": repr(clf), "seconds": time.perf_counter() - start,
            **environment()}
     return row, extras
