@@ -151,7 +151,8 @@ else:
     from gansampler.datasets import load_medmnist
     X, y = load_medmnist(data)
 start = time.perf_counter()
-sampler = GANOverSampler(random_state=0, device=device, **params)
+sampler_class = getattr(gansampler, params.pop("sampler", "GANOverSampler"))
+sampler = sampler_class(random_state=0, device=device, **params)
 sampler.fit_resample(X, y)
 seconds = time.perf_counter() - start
 epochs = [row for history in sampler.history_.values() for row in history]
@@ -186,23 +187,26 @@ def size_figures(device, env, chest=CHEST):
 
 def fit_figures(data, device, rounds, baseline, env):
     """Default fit_resample on PneumoniaMNIST's training split (1,214 normal ->
-    3,494), and variants, in interleaved rounds of fresh processes."""
+    3,494), GAN variants (also timed with the baseline's package) and the other
+    generative samplers, in interleaved rounds of fresh processes."""
     cases = {"": {}, "_early_stopping": {"early_stopping": 5}}
     if resolve_precision("auto", device, (1, 28, 28)) != "fp32":
         cases["_fp32"] = {"precision": "fp32"}
+    new = {"_gan_ae": {"init": "autoencoder"}, "_vae": {"sampler": "VAEOverSampler"},
+           "_latent_smote": {"sampler": "LatentSMOTE"}}  # not in a 0.1 baseline
     roots = {"": ROOT} if baseline is None else {"": ROOT, "_baseline": Path(baseline)}
     suffix = "" if device.type == "cpu" else "_cuda"
-    for name, params in cases.items():
-        runs = {tag: [] for tag in roots}
+    for name, params in {**cases, **new}.items():
+        runs = {tag: [] for tag in (roots if name in cases else {"": ROOT})}
         for _ in range(rounds):
-            for tag, root in roots.items():
-                runs[tag].append(time_fit(data, device, params, root))
+            for tag in runs:
+                runs[tag].append(time_fit(data, device, params, roots[tag]))
         for tag, results in runs.items():
             seconds = [r["seconds"] for r in results]
             report(f"fit_resample_seconds_pneumonia{name}{suffix}{tag}", np.median(seconds), "s",
                    rounds=[round(s, 2) for s in seconds], epochs=results[0]["epochs"],
                    gansampler=results[0]["version"], **env)
-        if baseline is not None:
+        if "_baseline" in runs:
             ratios = np.divide([r["seconds"] for r in runs["_baseline"]], [r["seconds"] for r in runs[""]])
             report(f"fit_resample_speedup_vs_baseline{name}{suffix}", np.median(ratios), "x",
                    rounds=[round(r, 3) for r in ratios], **env)

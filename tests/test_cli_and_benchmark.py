@@ -212,6 +212,10 @@ def test_speed_script_times_fit_resample_against_a_baseline_checkout(tmp_path, m
     # interleaved: this checkout, then the baseline, in every round
     assert [root for root, _ in calls[:4]] == [script["ROOT"], tmp_path] * 2
     assert {"early_stopping": 5} in [params for _, params in calls]
+    # the samplers a 0.1 checkout lacks are timed with this checkout's package only
+    assert rows["fit_resample_seconds_pneumonia_vae"]["value"] == 1.0
+    assert "fit_resample_seconds_pneumonia_vae_baseline" not in rows
+    assert {"sampler": "LatentSMOTE"} in [params for root, params in calls if root == script["ROOT"]]
 
 
 def test_speed_script_times_the_sizes_users_have(tmp_path):

@@ -64,3 +64,21 @@ def test_ray_backend_gives_the_same_output():
     np.testing.assert_array_equal(local, remote)
     assert np.bincount(y_res).tolist() == [30, 30, 30]
     assert len(tasks) >= 1  # the classes ran on the Ray cluster, not in this process
+
+
+def test_compare_runs_go_to_a_dask_cluster_through_joblib(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    from gansampler.benchmark import compare, load_benchmark_data
+
+    data = load_benchmark_data("digits")
+    kwargs = dict(methods=["none", "random"], seeds=2, clf_params={"max_epochs": 1}, quality=False, verbose=0)
+    local = compare(data, tmp_path / "local", **kwargs).rows
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    try:
+        with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:
+            remote = compare(data, tmp_path / "remote", backend="dask", n_jobs=2, **kwargs).rows
+    finally:
+        cluster.close()
+    assert len(stream.data) >= 4  # the four runs were the cluster's tasks
+    score = lambda rows: {(r["method"], r["seed"]): r["balanced_accuracy"] for r in rows}  # noqa: E731
+    assert score(remote) == score(local)
