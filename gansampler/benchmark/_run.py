@@ -45,7 +45,8 @@ def environment():
     if torch.cuda.is_available():
         hardware = f"cuda: {torch.cuda.get_device_name()}"
     else:
-        hardware = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads"
+        threads = torch.get_num_threads()
+        hardware = f"{platform.processor() or platform.machine()}, {threads} torch thread{'s' if threads > 1 else ''}"
     return {"python": platform.python_version(), "gansampler": gansampler.__version__, "torch": torch.__version__,
             "sklearn": sklearn.__version__, "imblearn": imblearn.__version__, "skorch": skorch.__version__,
             "hardware": hardware}
