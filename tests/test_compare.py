@@ -220,3 +220,15 @@ def test_rows_record_each_gan_sample_check_and_the_report_counts_them(tmp_path):
     assert "sample_check" not in result.rows[0]  # no GAN, no check
     assert "**gan**: its images passed the sample check (noise, collapse, off statistics) on 0 of 2 runs; 2 runs " \
            "trained a class a second time." in result.report
+
+
+def test_read_rows_leaves_out_a_last_line_cut_short(tmp_path):
+    from gansampler.benchmark import read_rows
+
+    path = tmp_path / "results.jsonl"
+    rows = [_row("none", 0, 0.8), _row("none", 1, 0.7), _row("none", 0, 0.9)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + '\n{"dataset": "d", "meth')
+    assert [(r["seed"], r["balanced_accuracy"]) for r in read_rows(path)] == [(0, 0.9), (1, 0.7)]
+    path.write_text('{"dataset": \n' + json.dumps(rows[0]))
+    with pytest.raises(json.JSONDecodeError):
+        read_rows(path)

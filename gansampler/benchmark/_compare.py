@@ -41,12 +41,18 @@ class CompareResult:
 
 def read_rows(path):
     """Rows of a ``results.jsonl``; a later row replaces an earlier one with the
-    same data set, method and seed."""
+    same data set, method and seed. A last line cut short (a run killed while
+    writing it) is left out, as if that run had not finished."""
     rows = {}
-    for line in Path(path).read_text().splitlines():
-        if line.strip():
+    lines = [line for line in Path(path).read_text().splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        try:
             row = json.loads(line)
-            rows[(row["dataset"], row["method"], row["seed"])] = row
+        except json.JSONDecodeError:
+            if i == len(lines) - 1:
+                break
+            raise
+        rows[(row["dataset"], row["method"], row["seed"])] = row
     return list(rows.values())
 
 

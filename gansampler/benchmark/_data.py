@@ -141,7 +141,8 @@ def load_benchmark_data(source, *, image_size=None, test_size=0.3, max_minority=
     source = str(source)
     path = Path(source)
     if image_size is not None and (source == "digits" or path.suffix == ".npz"):
-        raise ValueError("image_size resizes the images of a folder; digits and .npz files keep their size")
+        raise ValueError("image_size (--image-size) resizes the images of a folder; digits and .npz files keep "
+                         "their size")
     if source == "digits":
         X, y = load_digits_imbalanced(imbalance="moderate", random_state=0)
         X, X_test, y, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=0)
