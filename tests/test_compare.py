@@ -82,13 +82,14 @@ def _row(method, seed, bal, auc=0.9, dataset="d"):
 def test_recommendation_follows_the_numbers():
     base = [0.80, 0.82, 0.81, 0.79, 0.83]
     # a GAN level with random oversampling: no difference claimed, the baseline recommended
-    rows = [_row("none", s, b - 0.05) for s, b in enumerate(base)]
+    rows = [_row("none", s, b - 0.05 + 0.001 * s) for s, b in enumerate(base)]
     rows += [_row("random", s, b) for s, b in enumerate(base)]
     rows += [_row("gan", s, b + d) for s, (b, d) in enumerate(zip(base, [0.01, -0.01, 0.005, -0.004, 0.0]))]
     text = recommend(rows, "d")
     assert "**random** is the best baseline" in text
     assert "gan is not significantly different from random" in text and "5 seeds" in text
     assert "Use **random**" in text and "better than random" not in text
+    assert "not significantly worse" not in text  # none is clearly below random (p < 0.05)
     assert "No method ranks the test images significantly better or worse" in text
     # a GAN clearly better on every seed: claimed, and recommended
     better = [r for r in rows if r["method"] != "gan"]
@@ -232,3 +233,12 @@ def test_read_rows_leaves_out_a_last_line_cut_short(tmp_path):
     path.write_text('{"dataset": \n' + json.dumps(rows[0]))
     with pytest.raises(json.JSONDecodeError):
         read_rows(path)
+
+
+def test_recommendation_names_the_baselines_level_with_the_best():
+    base = [0.80, 0.82, 0.81, 0.79, 0.83]
+    rows = [_row("augment", s, b) for s, b in enumerate(base)]
+    rows += [_row("threshold", s, b + d) for s, (b, d) in enumerate(zip(base, [-0.02, 0.01, -0.01, 0.0, -0.01]))]
+    rows += [_row("none", s, b - 0.1 - 0.01 * s) for s, b in enumerate(base)]
+    text = recommend(rows, "d")
+    assert "Use **augment**" in text and "threshold is not significantly worse" in text and "none" not in text

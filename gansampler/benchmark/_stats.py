@@ -180,6 +180,11 @@ def recommend(rows, dataset, metric="balanced_accuracy"):
     elif n_seeds >= 2:
         lines.append(f"Use **{bar}**: no other method is significantly better"
                      f"{' and it needs no generative model' if bar in BASELINES else ''}.")
+        close = [m for m in summary if m in BASELINES and m != bar
+                 and not paired_test(rows, dataset, m, bar, metric).significant]
+        if close:
+            lines.append(f"{' and '.join(close)} {'is' if len(close) == 1 else 'are'} not significantly worse, "
+                         "so as sound a choice on these seeds.")
     if failed_text:
         lines.append(failed_text)
     roc = [paired_test(rows, dataset, m, bar, "roc_auc") for m in summary if m != bar and n_seeds >= 2]
