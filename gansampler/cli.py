@@ -180,6 +180,8 @@ def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None
 
 
 def _parser():
+    from .benchmark import available_methods
+
     parser = argparse.ArgumentParser(prog="gansampler", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,8 +190,8 @@ def _parser():
     p.add_argument("data", help="a folder with one sub-folder per class, a MedMNIST-style .npz, or 'digits'")
     p.add_argument("--out", default="compare_output", help="the report folder (default: compare_output)")
     p.add_argument("--methods", nargs="+", default=None,
-                   help="methods to run (default: none, threshold on two classes, class_weight, random, smote, "
-                        "augment and the generative samplers)")
+                   help="methods to run, from: " + ", ".join(available_methods(2)) + " (default: none, threshold "
+                        "on two classes, class_weight, random, smote, augment and the generative samplers)")
     p.add_argument("--seeds", type=positive_int, default=5, help="seeds per method (default: 5)")
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--clf-epochs", type=positive_int, default=None, help="CNNClassifier epochs (default: 10)")
