@@ -1,9 +1,19 @@
 """Random state handling that never touches global RNG state."""
 
+import contextlib
+import threading
+
 import numpy as np
+import torch
 from sklearn.utils import check_random_state as _sklearn_check_random_state
 
-__all__ = ["check_random_state"]
+__all__ = ["check_random_state", "seeded_torch"]
+
+# torch's default generators are process-wide: code seeded through them in two
+# threads at once (joblib's threading backend, an in-process dask cluster) would
+# draw from each other's stream, and one thread's fork_rng restore would rewind
+# the other's. Everything that seeds them takes turns on this lock.
+_TORCH_RNG_LOCK = threading.RLock()
 
 
 def check_random_state(seed):
@@ -15,3 +25,20 @@ def check_random_state(seed):
     if seed is None:
         return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
     return _sklearn_check_random_state(seed)
+
+
+@contextlib.contextmanager
+def seeded_torch(seed=None, device=None):
+    """Run the body with torch's default generators seeded from ``seed``, and
+    restore them afterwards, holding the lock that other threads seeding them wait on.
+
+    For code that cannot take a ``torch.Generator`` (``nn.init``, dropout,
+    skorch's data loaders). ``seed=None`` only forks: the body may draw from the
+    generators without changing them for the caller. ``device`` adds its CUDA
+    generator to the fork when it is a CUDA device.
+    """
+    devices = [device] if device is not None and torch.device(device).type == "cuda" else []
+    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=devices):
+        if seed is not None:
+            torch.manual_seed(int(seed))
+        yield

@@ -16,7 +16,7 @@ from ._device import resolve_device
 from ._docstrings import DOCS
 from ._images import ImageFormat, check_images
 from ._persistence import PersistenceMixin, to_json_value
-from ._random import check_random_state
+from ._random import check_random_state, seeded_torch
 from .nn import SmallCNN
 
 __all__ = ["CNNClassifier"]
@@ -191,10 +191,8 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
 
     @contextlib.contextmanager
     def _seeded(self):
-        devices = [self.device_] if self.device_.type == "cuda" else []
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(int(seed))
+        with seeded_torch(seed, self.device_):
             yield
 
     def __setstate__(self, state):
@@ -316,7 +314,7 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
 
     def forward_iter(self, X, training=False, device="cpu"):
         # DataLoader iterators draw a seed from torch's global RNG: fork it.
-        with self._on_device(), torch.random.fork_rng(devices=[]):
+        with self._on_device(), seeded_torch():
             yield from super().forward_iter(X, training=training, device=device)
 
     def predict_proba(self, X):

@@ -9,7 +9,8 @@ Balancing GAN"): decoder -> generator, encoder features -> discriminator.
 import torch
 from torch import nn
 
-from ._build import _INIT_LOCK, build_networks, init_dcgan
+from .._random import seeded_torch
+from ._build import build_networks, init_dcgan
 
 __all__ = ["Autoencoder", "Encoder", "LatentGaussian", "build_autoencoder"]
 
@@ -77,8 +78,7 @@ def build_autoencoder(architecture, image_shape, *, latent_dim, width, n_classes
     """
     G, D = build_networks(architecture, image_shape, latent_dim=latent_dim, width=width, n_classes=n_classes,
                           seed=seed, **network_kwargs)
-    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed) + 1)
+    with seeded_torch(int(seed) + 1):
         encoder = Encoder(D.features, D.n_features, latent_dim, n_classes=n_classes, variational=variational)
         encoder.head.apply(init_dcgan)
         if n_classes:

@@ -1,9 +1,9 @@
 """Building a generator/discriminator pair by name, initialised from a seed."""
 
-import threading
 
 import torch
 
+from .._random import seeded_torch
 from ._dcgan import DCGANDiscriminator, DCGANGenerator
 from ._mlp import MLPDiscriminator, MLPGenerator
 from ._resnet import ResNetDiscriminator, ResNetGenerator
@@ -45,7 +45,6 @@ def init_xavier(module):
             torch.nn.init.zeros_(module.bias)
 
 
-_INIT_LOCK = threading.Lock()
 
 
 def build_networks(architecture, image_shape, *, latent_dim, width, n_classes=0, seed=0,
@@ -68,12 +67,11 @@ def build_networks(architecture, image_shape, *, latent_dim, width, n_classes=0,
     output : {"tanh", "linear"}, default="tanh"
         The MLP generator's output.
 
-    Built under a forked CPU RNG, so global torch state is left untouched; the
-    lock keeps classes trained in threads (joblib's threading or dask backends)
-    from seeding each other's initialisation.
+    Built under :func:`~gansampler._random.seeded_torch`: global torch state is
+    left untouched, and classes trained in threads (joblib's threading or dask
+    backends) do not seed each other's initialisation.
     """
-    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+    with seeded_torch(seed):
         if architecture == "mlp":
             G = MLPGenerator(latent_dim, image_shape, width=width * 4, n_classes=n_classes, output=output)
             D = MLPDiscriminator(image_shape, width=width * 4, n_classes=n_classes, spectral_norm=spectral_norm)

@@ -22,6 +22,7 @@ typical real-to-real nearest-neighbour distance are dropped first (see
 import numpy as np
 import torch
 
+from .._random import seeded_torch
 from ..metrics import nearest_neighbor_ratio
 from ..metrics._utils import _distance_chunks
 from ..nn import SmallCNN
@@ -47,12 +48,10 @@ def critic_scores(candidates, x_real, x_fake, seed, device, steps=300, batch_siz
     global torch state is untouched and a seed gives the same scores on CPU.
     """
     device = torch.device(device)
-    devices = [device] if device.type == "cuda" else []
     real = torch.from_numpy(x_real).to(device)
     fake = torch.from_numpy(x_fake).to(device)
     half = batch_size // 2
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(int(seed))
+    with seeded_torch(seed, device):
         net = SmallCNN(tuple(x_real.shape[1:]), 1).to(device)
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
         target = torch.cat([torch.ones(half), torch.zeros(half)]).to(device)
