@@ -14,7 +14,14 @@ import json
 import sys
 from pathlib import Path
 
-from gansampler.benchmark import quality_table, read_rows, recommend, render_markdown, score_table
+from gansampler.benchmark import (
+    quality_table,
+    read_rows,
+    recommend,
+    render_markdown,
+    sample_check_text,
+    score_table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -46,6 +53,9 @@ def document(results=RESULTS):
             n_seeds = len({r["seed"] for r in rows if r["dataset"] == dataset})
             blocks += [("h3", f"{dataset} ({n_seeds} seeds)"), ("table", score_table(rows, dataset)),
                        ("p", "Recommendation: " + recommend(rows, dataset))]
+            checks = sample_check_text(rows, dataset)
+            if checks:
+                blocks.append(("p", checks))
             header, body = quality_table(rows, dataset)
             if body:
                 blocks += [("p", f"Synthetic images of the first seed against the real training images of "

@@ -47,6 +47,23 @@ def test_reproducible_and_global_rng_untouched(stripes):
     assert torch.equal(state, torch.get_rng_state())
 
 
+def test_fits_in_threads_give_the_same_models_as_one_by_one(stripes):
+    # torch's default generators are process-wide: fits in threads must not
+    # draw from each other's stream (joblib's threading backend, in-process dask)
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = stripes
+
+    def fit(seed):
+        return CNNClassifier(max_epochs=3, random_state=seed, device="cpu").fit(X, y).predict_proba(X)
+
+    one_by_one = [fit(seed) for seed in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, range(4)))
+    for a, b in zip(one_by_one, threaded):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_no_internal_split_by_default(stripes):
     X, y = stripes
     clf = CNNClassifier(max_epochs=2, random_state=0).fit(X, y)

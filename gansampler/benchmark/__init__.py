@@ -26,7 +26,7 @@ from ._methods import (
     make_classifier,
     make_methods,
 )
-from ._report import quality_table, render_markdown, score_table
+from ._report import quality_table, render_markdown, sample_check_text, score_table
 from ._run import Settings, run_many, run_one
 from ._stats import BASELINES, METRICS, paired_test, recommend, summarize
 
@@ -53,6 +53,7 @@ __all__ = [
     "render_markdown",
     "run_many",
     "run_one",
+    "sample_check_text",
     "save_grid",
     "score_table",
     "summarize",

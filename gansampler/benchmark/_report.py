@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ._stats import BASELINES, METRICS, best_baseline, failures, paired_test, recommend, summarize
 
-__all__ = ["QUALITY_READING", "quality_table", "render_html", "render_markdown", "report_blocks", "score_table"]
+__all__ = ["QUALITY_READING", "quality_table", "render_html", "render_markdown", "report_blocks", "sample_check_text",
+           "score_table"]
 
 #: How to read each synthetic-image metric, one sentence each.
 QUALITY_READING = {
