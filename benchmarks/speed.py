@@ -156,8 +156,10 @@ sampler = sampler_class(random_state=0, device=device, **params)
 sampler.fit_resample(X, y)
 seconds = time.perf_counter() - start
 epochs = [row for history in sampler.history_.values() for row in history]
-print(json.dumps({"seconds": seconds, "epochs": len(epochs), "package": gansampler.__file__,
-                  "version": gansampler.__version__}))
+checks = {str(label): history[-1]["sample_check"]["passed"] for label, history in sampler.history_.items()
+          if history and isinstance(history[-1], dict) and "sample_check" in history[-1]}
+print(json.dumps({"seconds": seconds, "epochs": len(epochs), "sample_check_passed": checks,
+                  "package": gansampler.__file__, "version": gansampler.__version__}))
 """
 
 
@@ -182,7 +184,8 @@ def size_figures(device, env, chest=CHEST):
         print(f"{chest} not found: skipping the 128x128 figure", file=sys.stderr)
     for name, data in cases.items():
         result = time_fit(data, device, {}, ROOT)
-        report(f"fit_resample_seconds_{name}", result["seconds"], "s", epochs=result["epochs"], **env)
+        report(f"fit_resample_seconds_{name}", result["seconds"], "s", epochs=result["epochs"],
+               sample_check_passed=result["sample_check_passed"], **env)
 
 
 def fit_figures(data, device, rounds, baseline, env):
