@@ -224,7 +224,7 @@ def test_speed_script_times_the_sizes_users_have(tmp_path):
 
     def time_fit(data, device, params, root):  # the subprocess, stubbed
         calls.append(data)
-        return {"seconds": 3.0, "epochs": 30, "version": "x"}
+        return {"seconds": 3.0, "epochs": 30, "sample_check_passed": {"1": True}, "version": "x"}
 
     script["size_figures"].__globals__["time_fit"] = time_fit
     script["FIGURES"].clear()
@@ -234,6 +234,7 @@ def test_speed_script_times_the_sizes_users_have(tmp_path):
     assert set(rows) == {"fit_resample_seconds_rgb64_66", "fit_resample_seconds_rgb64_486",
                          "fit_resample_seconds_gray128_938"}
     assert calls == ["fundus:66", "fundus:486", f"folder:128:{tmp_path}"]
+    assert all(row["sample_check_passed"] == {"1": True} for row in rows.values())
 
 
 def test_speed_script_fit_child_runs_the_named_checkout(tmp_path):
@@ -243,8 +244,9 @@ def test_speed_script_fit_child_runs_the_named_checkout(tmp_path):
     result = script["time_fit"](data, "cpu", params, ROOT)
     assert result["seconds"] > 0 and result["epochs"] == 1
     assert Path(result["package"]).resolve().parent == ROOT / "gansampler"
-    result = script["time_fit"]("fundus:6", "cpu", params, ROOT)  # 600 + 6 synthetic RGB images
+    result = script["time_fit"]("fundus:6", "cpu", {**params, "sample_check": "warn"}, ROOT)  # 600 + 6 RGB
     assert result["epochs"] == 1
+    assert result["sample_check_passed"] == {"1": False}  # one epoch of training gives no real images
 
 
 def test_benchmark_caps_the_smallest_class_with_one_fixed_draw(tmp_path, capsys):
