@@ -106,7 +106,10 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
         shuffled.
     {device}
     {random_state}
-        It seeds weight initialisation, dropout and shuffling.
+        It seeds weight initialisation, dropout and shuffling through torch's
+        default generators, forked and restored around ``fit``; fits in threads
+        of one process (joblib's threading backend) take turns so that each
+        gives what it would alone.
     verbose : int, default=0
         1 prints skorch's per-epoch table.
     **kwargs
