@@ -51,7 +51,8 @@ def document(results=RESULTS):
                    *(("p", line) for line in entry.get("notes", []))]
         for dataset in dict.fromkeys(r["dataset"] for r in rows):
             n_seeds = len({r["seed"] for r in rows if r["dataset"] == dataset})
-            blocks += [("h3", f"{dataset} ({n_seeds} seeds)"), ("table", score_table(rows, dataset)),
+            seeds = f"{n_seeds} seed{'s' if n_seeds != 1 else ''}"
+            blocks += [("h3", f"{dataset} ({seeds})"), ("table", score_table(rows, dataset)),
                        ("p", "Recommendation: " + recommend(rows, dataset))]
             checks = sample_check_text(rows, dataset)
             if checks:
