@@ -1,6 +1,7 @@
 """CNNClassifier: a skorch classifier for image arrays in gansampler's layouts."""
 
 import contextlib
+import inspect
 
 import numpy as np
 import torch
@@ -375,12 +376,18 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
             "classes_dtype": self._classes.dtype.str,
             "class_weight_": to_json_value(getattr(self, "class_weight_", None)),
             "n_features_in_": int(self.n_features_in_),
+            "stride_above": self.module_.stride_above,
         }
         return self.module_.state_dict(), state
 
     @classmethod
     def _from_saved_state(cls, tensors, state, device):
-        clf = cls(**state["params"], device=device)
+        params = dict(state["params"])
+        # files written before SmallCNN had strided blocks hold stride-1 networks
+        stride_above = state.get("stride_above")
+        if stride_above != inspect.signature(SmallCNN).parameters["stride_above"].default:
+            params.setdefault("module__stride_above", stride_above)
+        clf = cls(**params, device=device)
         clf._image_format = ImageFormat.from_dict(state["image_format"])
         clf.image_shape_ = clf._image_format.image_shape
         clf._classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))

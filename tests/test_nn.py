@@ -26,6 +26,18 @@ def test_dcgan_any_size(shape):
     assert SmallCNN(shape, 4, width=4)(x).shape == (3, 4)
 
 
+@pytest.mark.parametrize("shape, strided", [((1, 28, 28), 0), ((3, 64, 64), 0), ((1, 65, 65), 1),
+                                            ((1, 128, 128), 1), ((1, 64, 300), 0), ((1, 300, 300), 2)])
+def test_small_cnn_strides_only_blocks_larger_than_stride_above(shape, strided):
+    convs = [m for m in SmallCNN(shape, 2).modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.stride for c in convs].count((2, 2)) == strided
+    assert len(convs) == 3
+    plain = SmallCNN(shape, 2, stride_above=None)
+    assert all(m.stride == (1, 1) for m in plain.modules() if isinstance(m, torch.nn.Conv2d))
+    x = torch.zeros(2, *shape)
+    assert SmallCNN(shape, 2)(x).shape == plain(x).shape == (2, 2)
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_resize_conv_generator_any_size(shape):
     G = DCGANGenerator(16, shape, width=8, upsample="nearest")

@@ -149,3 +149,32 @@ def test_classifier_save_refuses_custom_module(tmp_path):
                         max_epochs=1, random_state=0).fit(X, y)
     with pytest.raises(TypeError, match="default SmallCNN only"):
         clf.save(tmp_path / "clf.safetensors")
+
+
+def test_classifier_saved_before_strided_blocks_loads_as_a_stride_1_network(tmp_path):
+    # a file written before SmallCNN had stride_above holds no "stride_above":
+    # the loaded network must convolve at stride 1, as the saved one was trained
+    from gansampler import CNNClassifier
+    from gansampler._persistence import read_safetensors, write_safetensors
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (12, 72, 72)).astype(np.uint8)
+    y = np.repeat([0, 1], 6)
+    old = CNNClassifier(max_epochs=1, random_state=0, module__stride_above=None, module__width=4,
+                        device="cpu").fit(X, y)
+    path = tmp_path / "old.safetensors"
+    old.save(path)
+    tensors, config = read_safetensors(path)
+    assert config.pop("stride_above") is None
+    config["params"] = {k: v for k, v in config["params"].items() if k != "module__stride_above"}
+    write_safetensors(path, tensors, config)
+    loaded = CNNClassifier.load(path, device="cpu")
+    assert loaded.module_.stride_above is None
+    assert all(m.stride == (1, 1) for m in loaded.module_.modules() if hasattr(m, "stride") and
+               m.__class__.__name__ == "Conv2d")
+    np.testing.assert_array_equal(loaded.predict_proba(X), old.predict_proba(X))
+    new = CNNClassifier(max_epochs=1, random_state=0, module__width=4, device="cpu").fit(X, y)
+    new.save(tmp_path / "new.safetensors")
+    again = CNNClassifier.load(tmp_path / "new.safetensors", device="cpu")
+    assert again.module_.stride_above == 64 and "module__stride_above" not in again.get_params()
+    np.testing.assert_array_equal(again.predict_proba(X), new.predict_proba(X))
