@@ -1,5 +1,6 @@
 """Speed figures of gansampler's default path: fit_resample wall time, the
-training loop's throughput, generation throughput and memory.
+training loop's throughput, generation throughput and memory, and the default
+classifier's training throughput at 128x128.
 
 Prints a table and one JSON line per figure: {"metric": NAME, "value": NUMBER, ...}.
 
@@ -188,6 +189,30 @@ def size_figures(device, env, chest=CHEST):
                sample_check_passed=result["sample_check_passed"], **env)
 
 
+def classifier_figures(device, rounds, env, n=640):
+    """CNNClassifier's training throughput on 1x128x128 images: the default
+    network (blocks above 64 px stride 2) against all convolutions at stride 1,
+    one epoch over ``n`` random images, interleaved rounds."""
+    from gansampler import CNNClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randint(0, 256, (n, 1, 128, 128)).astype(np.uint8), np.arange(n) % 2
+    cases = {"": {}, "_stride1": {"module__stride_above": None}}
+    rates = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, params in cases.items():
+            clf = CNNClassifier(max_epochs=1, random_state=0, device=device, **params)
+            start = time.perf_counter()
+            clf.fit(X, y)
+            rates[name].append(n / (time.perf_counter() - start))
+    for name in cases:
+        report(f"classifier_train_images_per_s_128x128{name}", np.median(rates[name]), "images/s",
+               rounds=[round(r, 1) for r in rates[name]], **env)
+    ratios = np.divide(rates[""], rates["_stride1"])
+    report("classifier_speedup_vs_stride1_128x128", np.median(ratios), "x",
+           rounds=[round(r, 3) for r in ratios], **env)
+
+
 def fit_figures(data, device, rounds, baseline, env):
     """Default fit_resample on PneumoniaMNIST's training split (1,214 normal ->
     3,494), GAN variants (also timed with the baseline's package) and the other
@@ -222,6 +247,8 @@ def main(argv=None):
                         help="interleaved rounds of each comparison; medians are reported")
     parser.add_argument("--memory-images", type=int, default=100_000,
                         help="3x64x64 images sample() makes for the memory figure; 0 skips it")
+    parser.add_argument("--classifier-images", type=int, default=640,
+                        help="1x128x128 images of the classifier figure's training epoch; 0 skips it")
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall times")
     parser.add_argument("--skip-sizes", action="store_true",
                         help="skip fit_resample at 64x64 RGB and 128x128 gray (about 10 minutes on 2 cores)")
@@ -270,6 +297,8 @@ def main(argv=None):
             report("generate_64x64_output_mb", output, "MB", **extra)
             report("generate_64x64_peak_memory_increase_mb", increase, "MB", **extra)
             report("generate_64x64_peak_memory_beyond_output_mb", increase - output, "MB", **extra)
+        if args.classifier_images:
+            classifier_figures(device, args.rounds, env, args.classifier_images)
         if not args.skip_fit and args.data.exists():
             fit_figures(args.data, device, args.rounds, args.baseline, env)
         if not args.skip_fit and not args.skip_sizes:

@@ -148,7 +148,7 @@ def test_shortcut_threshold_maximises_balanced_accuracy():
 def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, capsys):
     script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
     argv = ["--data", str(tmp_path / "absent.npz"), "--steps", "2", "--rounds", "2", "--skip-fit",
-            "--memory-images", "512", "--devices", "cpu"]
+            "--memory-images", "512", "--devices", "cpu", "--classifier-images", "64"]
     assert script["main"](argv) == 0
     captured = capsys.readouterr()
     assert "not found: using random 28x28 images" in captured.err
@@ -177,6 +177,11 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
         assert close(ratio, a / b)
     assert close(speedup["value"], np.median(speedup["rounds"]))
     assert close(ours["value"], np.median(ours["rounds"]))
+    strided = rows["classifier_train_images_per_s_128x128"]
+    stride1 = rows["classifier_train_images_per_s_128x128_stride1"]
+    ratios = np.divide(strided["rounds"], stride1["rounds"])
+    assert len(ratios) == 2 and np.all(ratios > 0)
+    assert close(rows["classifier_speedup_vs_stride1_128x128"]["value"], np.median(ratios))
     bf16 = script["resolve_precision"]("auto", torch.device("cpu"), (1, 28, 28)) == "bf16"
     assert ("train_speedup_vs_plain_bf16" in rows) == bf16
     assert not any(name.startswith("fit_resample") for name in rows)  # --skip-fit
