@@ -363,3 +363,26 @@ def test_generate_writes_a_grid_and_quality_figures_and_refuses_unusable_images(
     assert quality["sample_check"]["passed"] is False and len(quality["sample_check"]["attempts"]) == 2
     assert 0 <= quality["c2st"] <= 1 and "fid" in quality
     assert Image.open(out / "real_vs_synthetic.png").size[0] > 8 * 12
+
+
+def test_comparison_c2st_trains_enough_steps_to_tell_a_small_class_apart():
+    # 50 images a side at batch 64: ten epochs are ten steps, after which the CNN
+    # still answers one class and scores 0.5 on images it can tell apart
+    from gansampler import CNNClassifier
+    from gansampler.benchmark._run import C2ST_MIN_STEPS, c2st_classifier
+    from gansampler.metrics import c2st_score
+
+    rng = np.random.RandomState(0)
+    smooth = rng.rand(100, 1, 18, 18)
+    smooth = sum(smooth[..., i:i + 16, j:j + 16] for i in range(3) for j in range(3)) / 9
+    checker = (np.indices((16, 16)).sum(0) % 2 - 0.5) * 0.15
+    real = ((smooth[:50] + checker) * 255).clip(0, 255).astype(np.uint8)
+    fake = (smooth[50:] * 255).clip(0, 255).astype(np.uint8)
+    clf = c2st_classifier((1, 16, 16), 0, {}, 50)
+    assert clf.max_epochs == C2ST_MIN_STEPS and clf.random_state == 0
+    assert c2st_score(real, fake, clf, random_state=0) > 0.9
+    assert c2st_score(real, fake, CNNClassifier(random_state=0), random_state=0) == 0.5
+    # enough images for the steps: the comparison's epochs are kept
+    assert c2st_classifier((1, 16, 16), 0, {"max_epochs": 3}, 64 * C2ST_MIN_STEPS).max_epochs == 3
+    assert c2st_classifier((1, 16, 16), 0, {"max_epochs": 3}, 64 * 50).max_epochs == 3
+    assert c2st_classifier((1, 16, 16), 0, {"max_epochs": 3}, 64 * 30).max_epochs == 5
