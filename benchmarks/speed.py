@@ -11,6 +11,7 @@ python benchmarks/speed.py --steps 20 --rounds 1 --memory-images 10000 --skip-fi
 """
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -38,6 +39,16 @@ FIGURES = []
 
 def report(metric, value, unit, **extra):
     FIGURES.append({"metric": metric, "value": round(float(value), 4), "unit": unit, **extra})
+
+
+def interleaved(measures, rounds):
+    """Name -> the values of ``measures[name]()`` over ``rounds`` rounds that
+    call every measure once each: a machine's drift hits every measure alike."""
+    values = {name: [] for name in measures}
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            values[name].append(measure())
+    return values
 
 
 def default_networks(seed=0):
@@ -197,14 +208,14 @@ def classifier_figures(device, rounds, env, n=640):
 
     rng = np.random.RandomState(0)
     X, y = rng.randint(0, 256, (n, 1, 128, 128)).astype(np.uint8), np.arange(n) % 2
+    def rate(params):
+        clf = CNNClassifier(max_epochs=1, random_state=0, device=device, **params)
+        start = time.perf_counter()
+        clf.fit(X, y)
+        return n / (time.perf_counter() - start)
+
     cases = {"": {}, "_stride1": {"module__stride_above": None}}
-    rates = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, params in cases.items():
-            clf = CNNClassifier(max_epochs=1, random_state=0, device=device, **params)
-            start = time.perf_counter()
-            clf.fit(X, y)
-            rates[name].append(n / (time.perf_counter() - start))
+    rates = interleaved({name: functools.partial(rate, params) for name, params in cases.items()}, rounds)
     for name in cases:
         report(f"classifier_train_images_per_s_128x128{name}", np.median(rates[name]), "images/s",
                rounds=[round(r, 1) for r in rates[name]], **env)
@@ -276,10 +287,8 @@ def main(argv=None):
         loops = {"plain": plain_loop, "gansampler_fp32": lambda *a: gansampler_loop(*a, "fp32")}
         if resolve_precision("auto", device, (1, 28, 28)) == "bf16":
             loops["gansampler_bf16"] = lambda *a: gansampler_loop(*a, "bf16")
-        rates = {name: [] for name in loops}
-        for _ in range(args.rounds):  # interleaved: a machine's drift hits every loop alike
-            for name, loop in loops.items():
-                rates[name].append(loop(x, args.steps, device))
+        rates = interleaved({name: functools.partial(loop, x, args.steps, device) for name, loop in loops.items()},
+                            args.rounds)
         for name in loops:
             report(f"train_images_per_s_{name}", np.median(rates[name]), "images/s",
                    rounds=[round(r, 1) for r in rates[name]], **env)

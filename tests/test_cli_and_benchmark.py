@@ -369,7 +369,7 @@ def test_comparison_c2st_trains_enough_steps_to_tell_a_small_class_apart():
     # 50 images a side at batch 64: ten epochs are ten steps, after which the CNN
     # still answers one class and scores 0.5 on images it can tell apart
     from gansampler import CNNClassifier
-    from gansampler.benchmark._run import C2ST_MIN_STEPS, c2st_classifier
+    from gansampler.benchmark._methods import C2ST_MIN_STEPS, c2st_classifier
     from gansampler.metrics import c2st_score
 
     rng = np.random.RandomState(0)

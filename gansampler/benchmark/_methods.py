@@ -5,15 +5,19 @@ classifier settings and seed; ``class_weight`` and ``threshold`` change the
 classifier instead of the data.
 """
 
+import math
+
 import numpy as np
 from sklearn import model_selection
 
 from ._stats import BASELINES
 
 __all__ = [
+    "C2ST_MIN_STEPS",
     "DEFAULT_METHODS",
     "GENERATIVE",
     "available_methods",
+    "c2st_classifier",
     "check_methods",
     "halfway",
     "make_classifier",
@@ -28,6 +32,11 @@ GENERATIVE = ("gan", "vae", "latent-smote", "gan-ae")
 COMBINATIONS = ("augment+gan", "half-augment", "half-augment+gan", "half-augment+random", "latent-smote-recon")
 #: What ``gansampler compare`` runs unless told otherwise (``threshold`` on binary data).
 DEFAULT_METHODS = ("none", "threshold", "class_weight", "random", "smote", "augment", *GENERATIVE)
+
+#: The fewest optimizer steps the C2ST's CNN takes. Ten epochs of a class of 50
+#: images are ten steps, after which the CNN still answers one class for every
+#: image and scores 0.5 ("indistinguishable") on images it could tell apart.
+C2ST_MIN_STEPS = 150
 
 # the fewest training images per class a method needs
 _MIN_CLASS_SIZE = {"threshold": 5, "smote": 6, "latent-smote": 6, "latent-smote-recon": 6}
@@ -158,3 +167,11 @@ def make_classifier(image_shape, seed, clf_params=None, extra=None):
     if tune_threshold:
         clf = model_selection.TunedThresholdClassifierCV(clf, scoring="balanced_accuracy")
     return clf
+
+
+def c2st_classifier(image_shape, seed, clf_params, n_train):
+    """The comparison's classifier for a C2ST that trains on ``n_train`` images:
+    its epochs, raised where needed to make at least ``C2ST_MIN_STEPS`` steps."""
+    clf = make_classifier(image_shape, seed, clf_params)
+    steps_per_epoch = math.ceil(max(n_train, 1) / clf.batch_size)
+    return clf.set_params(max_epochs=max(clf.max_epochs, math.ceil(C2ST_MIN_STEPS / steps_per_epoch)))

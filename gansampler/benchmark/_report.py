@@ -10,6 +10,7 @@ import math
 import re
 from pathlib import Path
 
+from ._methods import C2ST_MIN_STEPS
 from ._stats import BASELINES, METRICS, best_baseline, failures, paired_test, recommend, summarize
 
 __all__ = ["QUALITY_READING", "quality_table", "render_html", "render_markdown", "report_blocks", "sample_check_text",
@@ -27,7 +28,7 @@ QUALITY_READING = {
                  "above 0 a patient's image may leak).",
     "C2ST": "held-out accuracy of a CNN telling real from synthetic: 0.5 is indistinguishable, near 1 "
             "means a classifier can learn 'synthetic' instead of the class (it trains on half the images, "
-            "at least 150 steps, and is tested on the other half: on n test images chance alone moves it "
+            f"at least {C2ST_MIN_STEPS} steps, and is tested on the other half: on n test images chance alone moves it "
             "by up to about 1/sqrt(n), 0.14 for 50).",
 }
 

@@ -11,16 +11,12 @@ from joblib import Parallel, delayed, parallel_config
 
 from ..evaluation import evaluate_pipeline
 from ..exceptions import GANTrainingError
-from ._methods import make_classifier, make_sampler
+from ._methods import c2st_classifier, make_classifier, make_sampler
 
 __all__ = ["QUALITY_KEYS", "Settings", "environment", "run_one", "run_many"]
 
 QUALITY_KEYS = ("fid", "precision", "recall", "density", "coverage", "memorized_fraction", "c2st")
 _GRID_IMAGES = 8
-#: The fewest optimizer steps the C2ST's CNN takes. Ten epochs of a class of 50
-#: images are ten steps, after which the CNN still answers one class for every
-#: image and scores 0.5 ("indistinguishable") on images it could tell apart.
-C2ST_MIN_STEPS = 150
 
 
 @dataclass(frozen=True)
@@ -56,28 +52,17 @@ def environment():
             "hardware": hardware}
 
 
-def c2st_classifier(image_shape, seed, clf_params, n_train):
-    """The comparison's classifier for a C2ST that trains on ``n_train`` images:
-    its epochs, raised where needed to make at least ``C2ST_MIN_STEPS`` steps."""
-    from .. import CNNClassifier
-
-    clf = CNNClassifier(image_shape=image_shape, random_state=seed, **clf_params)
-    steps_per_epoch = -(-max(n_train, 1) // clf.batch_size)
-    return clf.set_params(max_epochs=max(clf.max_epochs, -(-C2ST_MIN_STEPS // steps_per_epoch)))
-
-
 def synthetic_quality(data, X_res, y_res, seed, clf_params):
     """Per class that got new rows: how they compare with the class's real
     training images, in the features of a CNN fitted on the real training data
     (FID, precision/recall/density/coverage), in pixels (memorized fraction),
     and by a CNN two-sample test (C2ST)."""
-    from .. import CNNClassifier
     from ..metrics import c2st_score, quality_report
 
     image_shape = data.image_shape
     n_train = len(data.y_train)
     X_new, y_new = X_res[n_train:], y_res[n_train:]
-    reference = CNNClassifier(image_shape=image_shape, random_state=seed, **clf_params)
+    reference = make_classifier(image_shape, seed, clf_params)
     reference.fit(data.X_train, data.y_train)
     out = {}
     for label in np.unique(y_new):
@@ -85,7 +70,8 @@ def synthetic_quality(data, X_res, y_res, seed, clf_params):
         if min(len(real), len(fake)) < 6:  # precision/recall need more than k=5 neighbours
             continue
         report = quality_report(real, fake, reference, image_shape=image_shape, random_state=seed)
-        # c2st_score trains on half of min(real, fake) images a side
+        # c2st_score trains on half of min(real, fake) images of each kind:
+        # min(real, fake) images in all
         c2st = c2st_classifier(image_shape, seed, clf_params, min(len(real), len(fake)))
         report["c2st"] = c2st_score(real, fake, c2st, random_state=seed)
         out[data.class_names[label]] = {k: float(report[k]) for k in QUALITY_KEYS}

@@ -13,10 +13,11 @@ class SmallCNN(nn.Module):
     Blocks stop pooling once the map is 2 pixels or smaller, so 8x8 digits and
     128x128 scans both work. A block whose input is larger than
     ``stride_above`` pixels convolves with stride 2, as the stems of larger
-    image networks do: a 128x128 image then costs what a 64x64 one does (training
-    5.3x faster than with every convolution at stride 1, ``benchmarks/speed.py``
-    on 2 CPU cores) while the first filters still see every pixel. ``image_shape=(n_features, 1, 1)`` (tabular
-    rows) gives an MLP with the same head.
+    image networks do: a 128x128 image then costs what a 64x64 one does
+    (training 5.3x faster than with every convolution at stride 1,
+    ``benchmarks/speed.py`` on 2 CPU cores) while the first filters still see
+    every pixel. ``image_shape=(n_features, 1, 1)`` (tabular rows) gives an MLP
+    with the same head.
 
     Parameters
     ----------
