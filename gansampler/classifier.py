@@ -296,9 +296,7 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
         with self._on_device(), self._seeded():
             if reset:
                 self.initialize()
-            NeuralNetClassifier.partial_fit(
-                self, X_model, y_encoded, _routing_method="fit", **fit_params
-            )
+            NeuralNetClassifier.partial_fit(self, X_model, y_encoded, **fit_params)
         return self
 
     def partial_fit(self, X, y, classes=None, **fit_params):
