@@ -26,9 +26,9 @@ from ._methods import (
     make_classifier,
     make_methods,
 )
-from ._report import quality_table, render_markdown, sample_check_text, score_table
+from ._report import quality_table, recommend, render_markdown, sample_check_text, score_table
 from ._run import Settings, run_many, run_one
-from ._stats import BASELINES, METRICS, paired_test, recommend, summarize
+from ._stats import BASELINES, METRICS, paired_test, summarize
 
 __all__ = [
     "BASELINES",

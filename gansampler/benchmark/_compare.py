@@ -19,9 +19,9 @@ from tqdm.auto import tqdm
 from ..plotting import image_grid
 from ._data import BenchmarkData
 from ._methods import check_methods, min_class_size
-from ._report import render_html, render_markdown, report_blocks
+from ._report import recommendation_text, render_html, render_markdown, report_blocks
 from ._run import Settings, run_many
-from ._stats import recommend
+from ._stats import compare_methods
 
 __all__ = ["CompareResult", "compare", "read_rows", "save_grid", "write_report"]
 
@@ -116,8 +116,9 @@ def save_grid(path, method, grids, image_shape):
     image_grid(rows, labels, image_shape=image_shape).save(path)
 
 
-def write_report(out, rows, data, command, settings):
-    """Write ``report.md`` and ``report.html`` for ``rows``; returns the Markdown."""
+def write_report(out, rows, data, command, settings, comparison=None):
+    """Write ``report.md`` and ``report.html`` for ``rows`` (``comparison``: their
+    :func:`compare_methods`, computed here when None); returns the Markdown."""
     out = Path(out)
     seeds = sorted({r["seed"] for r in rows})
     hardware = sorted({r.get("hardware", "?") for r in rows})
@@ -127,7 +128,7 @@ def write_report(out, rows, data, command, settings):
              f"`CNNClassifier` (settings {settings.clf_params or 'default'}) after its sampler; samplers see "
              "the training data only."]
     blocks = report_blocks(rows, data.name, title=f"gansampler compare: {data.name}", intro=intro,
-                           grids_dir=out / "grids")
+                           grids_dir=out / "grids", comparison=comparison)
     markdown = render_markdown(blocks, relative_to=out)
     (out / "report.md").write_text(markdown)
     (out / "report.html").write_text(render_html(blocks))
@@ -237,8 +238,9 @@ def compare(data, out, *, methods=None, seeds=5, first_seed=0, clf_params=None, 
     order = {(m, s): i for i, (m, s) in enumerate((m, s) for s in range(first_seed, first_seed + int(seeds))
                                                    for m in methods)}
     rows.sort(key=lambda r: order.get((r["method"], r["seed"]), len(order)))
-    report = write_report(out, rows, data, command, settings)
+    comparison = compare_methods(rows, data.name)
+    report = write_report(out, rows, data, command, settings, comparison)
     if verbose:
         print(f"{len(tasks)} runs in {time.perf_counter() - start:.0f} s; wrote {out / 'report.md'}, "
               f"{out / 'report.html'} and {out / 'results.jsonl'}")
-    return CompareResult(rows, report, recommend(rows, data.name), out)
+    return CompareResult(rows, report, recommendation_text(comparison), out)

@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 from ._methods import C2ST_MIN_STEPS
-from ._stats import BASELINES, METRICS, best_baseline, failures, paired_test, recommend, summarize
+from ._stats import BASELINES, METRICS, compare_methods
 
-__all__ = ["QUALITY_READING", "quality_table", "render_html", "render_markdown", "report_blocks", "sample_check_text",
-           "score_table"]
+__all__ = ["QUALITY_READING", "chart_svg", "quality_table", "recommend", "recommendation_text", "render_html",
+           "render_markdown", "report_blocks", "sample_check_text", "score_table"]
 
 #: How to read each synthetic-image metric, one sentence each.
 QUALITY_READING = {
@@ -37,19 +37,84 @@ def _cell(mean, half):
     return f"{mean:.3f}" if math.isnan(half) else f"{mean:.3f} ± {half:.3f}"
 
 
-def score_table(rows, dataset, metric="balanced_accuracy"):
-    """``(header, body)`` of the scores table: mean ± 95% CI per method, and a
-    paired t-test against the best baseline on ``metric``."""
-    summary = summarize([r for r in rows if r["dataset"] == dataset]).get(dataset, {})
-    bar = best_baseline(summary, metric)
+def _score_table(comparison):
+    bar, metric = comparison.best, comparison.metric
     header = ["method", *(METRICS[k][0] for k in METRICS), "resample s", "fit s",
               f"vs {bar} ({METRICS[metric][0]}, paired t-test)" if bar else "vs best baseline"]
     body = []
-    for method, s in summary.items():
-        test = "—" if bar is None or method == bar else paired_test(rows, dataset, method, bar, metric).text()
+    for method, s in comparison.summary.items():
+        test = comparison.tests.get(method)
         body.append([method, *(_cell(s.means[k], s.half_widths[k]) for k in METRICS),
-                     f"{s.resample_seconds:.1f}", f"{s.fit_seconds:.1f}", test])
+                     f"{s.resample_seconds:.1f}", f"{s.fit_seconds:.1f}", "—" if test is None else test.text()])
     return header, body
+
+
+def score_table(rows, dataset, metric="balanced_accuracy"):
+    """``(header, body)`` of the scores table: mean ± 95% CI per method, and a
+    paired t-test against the best baseline on ``metric``."""
+    return _score_table(compare_methods(rows, dataset, metric))
+
+
+def recommendation_text(comparison):
+    """A short, plain recommendation that follows ``comparison`` (a
+    :class:`~gansampler.benchmark._stats.Comparison`) alone.
+
+    The best baseline is the bar. A difference from it is claimed only when
+    its paired t-test gives p < 0.05; with one seed nothing is claimed.
+    """
+    c, name = comparison, METRICS[comparison.metric][0]
+    bar, n_seeds = c.best, c.n_seeds
+    failed_text = " ".join(
+        f"**{m}** failed on {len(f)} of {c.runs[m]} seeds "
+        f"({f[0]['error'].split(':')[0] if ':' in f[0]['error'] else f[0]['error']}; see the failed runs)."
+        for m, f in c.failed.items())
+    if bar is None:
+        return (f"No baseline ran on {c.dataset}, so there is nothing to compare the other methods with. "
+                + failed_text).strip()
+    lines = [f"**{bar}** is the best baseline here ({name} {c.summary[bar].means[c.metric]:.3f}"
+             f"{'' if n_seeds < 2 else f' ± {c.summary[bar].half_widths[c.metric]:.3f}'} over {n_seeds} "
+             f"seed{'s' if n_seeds != 1 else ''})."]
+    if n_seeds < 2:
+        lines.append("With one seed no difference can be tested: run more seeds (5 or more) before "
+                     "choosing a method.")
+    generative = [t for m, t in c.tests.items() if m not in BASELINES]
+    better = [t for t in generative if t.significant and t.difference > 0]
+    worse = [t for t in generative if t.significant and t.difference <= 0]
+    level = [t for t in generative if not t.significant] if n_seeds >= 2 else []
+    lines += [f"**{t.method}** is better than {bar}: {t.text()} in {name}." for t in better]
+    lines += [f"{t.method} is worse than {bar}: {t.text()}." for t in worse]
+    lines += [f"{t.method} is not significantly different from {bar}: {t.text()} over {t.n_seeds} seeds."
+              for t in level]
+    if better:
+        lines.append(f"Use **{max(better, key=lambda t: t.difference).method}**.")
+    elif n_seeds >= 2:
+        lines.append(f"Use **{bar}**: no other method is significantly better and it needs no generative model.")
+        close = [m for m, t in c.tests.items() if m in BASELINES and not t.significant]
+        if close:
+            lines.append(f"{' and '.join(close)} {'is' if len(close) == 1 else 'are'} not significantly worse, "
+                         "so as sound a choice on these seeds.")
+    if failed_text:
+        lines.append(failed_text)
+    roc = [t for t in c.roc_tests.values() if t.significant] if n_seeds >= 2 else []
+    if roc:
+        lines.append("ROC-AUC (ranking, whatever the threshold) differs significantly from "
+                     f"{bar} for: " + ", ".join(f"{t.method} {t.text()}" for t in roc) + ".")
+    elif n_seeds >= 2:
+        lines.append(f"No method ranks the test images significantly better or worse than {bar} "
+                     "(ROC-AUC): where methods differ, they move the decision threshold.")
+    return " ".join(lines)
+
+
+def recommend(rows, dataset, metric="balanced_accuracy"):
+    """A short, plain recommendation derived from the rows alone (see
+    :func:`recommendation_text`).
+
+    Returns
+    -------
+    text : str
+        A few sentences of Markdown.
+    """
+    return recommendation_text(compare_methods(rows, dataset, metric))
 
 
 def quality_table(rows, dataset):
@@ -83,48 +148,86 @@ def sample_check_text(rows, dataset):
                     for method, c in counts.items())
 
 
-def _chart(rows, dataset, metric):
-    """An SVG bar chart of ``metric``'s mean ± 95% CI per method."""
-    summary = summarize([r for r in rows if r["dataset"] == dataset]).get(dataset, {})
+#: Approximate advance of one character of the charts' 12 px sans-serif font,
+#: generous so that text measured with it stays inside the drawing.
+_CHAR_W = 7.5
+
+
+def _axis(means, halves):
+    """``(low, high)`` of a chart's axis: every mean with room around it, and
+    the intervals as far as they stay within one spread of the means (wider
+    ones, as with 2 seeds, are cut at the edge and marked)."""
+    spread = max(max(means) - min(means), 0.05)
+    low = max(min(m - h for m, h in zip(means, halves)), min(means) - spread)
+    high = min(max(m + h for m, h in zip(means, halves)), max(means) + spread)
+    pad = 0.05 * (high - low) + 0.005
+    low, high = max(0.0, low - pad), min(1.0, high + pad)
+    return (low, high) if high > low else (max(0.0, low - 0.05), min(1.0, high + 0.05))
+
+
+def _ticks(low, high, most=6):
+    step = next(s for s in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0) if (high - low) / s <= most)
+    return [k * step for k in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
+
+
+def chart_svg(comparison, metric):
+    """An SVG dot-and-whisker chart of ``metric``'s mean ± 95% CI per method.
+
+    Every mark and label lies inside the drawing: the labels have their own
+    columns left and right of the plot, and an interval that runs past the
+    axis ends at its edge with an arrowhead.
+    """
+    summary = comparison.summary
     if not summary:
         return ""
     means = [s.means[metric] for s in summary.values()]
     halves = [0.0 if math.isnan(s.half_widths[metric]) else s.half_widths[metric] for s in summary.values()]
-    low = max(0.0, min(m - h for m, h in zip(means, halves)) - 0.05)
-    high = min(1.0, max(m + h for m, h in zip(means, halves)) + 0.02)
-    width, row_h, left, plot_w = 640, 22, 150, 440
-    x = lambda v: left + plot_w * (v - low) / max(high - low, 1e-9)  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row_h * len(means) + 40}" '
-             f'font-family="sans-serif" font-size="12">',
-             f'<text x="{left}" y="14">{html.escape(METRICS[metric][0])}: mean ± 95% CI</text>']
-    for i, (method, mean, half) in enumerate(zip(summary, means, halves)):
-        y = 24 + i * row_h
-        colour = "#8c8c8c" if method in BASELINES else "#4c72b0"
-        parts += [f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{html.escape(method)}</text>',
-                  f'<rect x="{left}" y="{y + 3}" width="{x(mean) - left:.1f}" height="{row_h - 8}" fill="{colour}"/>',
-                  f'<line x1="{x(mean - half):.1f}" x2="{x(mean + half):.1f}" y1="{y + 11}" y2="{y + 11}" '
-                  'stroke="black"/>',
-                  f'<text x="{x(mean + half) + 4:.1f}" y="{y + 15}">{mean:.3f}</text>']
-    axis_y = 24 + len(means) * row_h + 12
-    parts += [f'<text x="{left}" y="{axis_y}">{low:.2f}</text>',
-              f'<text x="{left + plot_w}" y="{axis_y}" text-anchor="end">{high:.2f}</text>', "</svg>"]
+    low, high = _axis(means, halves)
+    values = [f"{m:.3f}" if h == 0 else f"{m:.3f} ± {h:.3f}" for m, h in zip(means, halves)]
+    row_h, top, plot_w = 22, 24, 400
+    left = 12 + _CHAR_W * max(len(m) for m in summary)
+    width = math.ceil(left + plot_w + 12 + _CHAR_W * max(len(v) for v in values) + 8)
+    height = top + row_h * len(means) + 22
+    x = lambda v: left + plot_w * (min(max(v, low), high) - low) / (high - low)  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+             f'<text x="{left:.1f}" y="14">{html.escape(METRICS[metric][0])}: mean ± 95% CI</text>']
+    axis_y = top + row_h * len(means)
+    for tick in _ticks(low, high):
+        parts += [f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{axis_y + 3}" stroke="#ddd"/>',
+                  f'<text x="{x(tick):.1f}" y="{axis_y + 16}" text-anchor="middle">{tick:g}</text>']
+    for i, (method, mean, half, value) in enumerate(zip(summary, means, halves, values)):
+        y = top + i * row_h + row_h / 2
+        colour = "#6f6f6f" if method in BASELINES else "#2f5fa8"
+        parts += [f'<text x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end">{html.escape(method)}</text>',
+                  f'<line x1="{x(mean - half):.1f}" x2="{x(mean + half):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                  f'stroke="{colour}" stroke-width="2"/>',
+                  f'<circle cx="{x(mean):.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>',
+                  f'<text x="{left + plot_w + 12:.1f}" y="{y + 4:.1f}">{value}</text>']
+        for end, sign in ((mean - half, -1), (mean + half, 1)):
+            if (end < low and sign < 0) or (end > high and sign > 0):  # cut at the axis: an arrowhead
+                tip = x(end)
+                parts.append(f'<path d="M{tip:.1f},{y:.1f} l{-6 * sign},-4 v8 z" fill="{colour}"/>')
+    parts.append("</svg>")
     return "\n".join(parts)
 
 
-def report_blocks(rows, dataset, *, title, intro, grids_dir=None, metric="balanced_accuracy"):
+def report_blocks(rows, dataset, *, title, intro, grids_dir=None, metric="balanced_accuracy", comparison=None):
     """The report as blocks: ``("h1"|"h2"|"p", text)``, ``("table", (header, body))``,
-    ``("svg", text)`` and ``("img", path)``."""
+    ``("svg", text)`` and ``("img", path)``; every statistic comes from one
+    ``comparison`` (:func:`compare_methods` of the rows, computed when None)."""
+    comparison = comparison or compare_methods(rows, dataset, metric)
     blocks = [("h1", title), *(("p", p) for p in intro),
-              ("h2", "Recommendation"), ("p", recommend(rows, dataset, metric)),
-              ("h2", "Scores (mean ± 95% CI over seeds)"), ("table", score_table(rows, dataset, metric)),
+              ("h2", "Recommendation"), ("p", recommendation_text(comparison)),
+              ("h2", "Scores (mean ± 95% CI over seeds)"), ("table", _score_table(comparison)),
               ("p", "How to read: " + "; ".join(f"**{t}**: {r}" for t, r in METRICS.values()) + ". The last "
                     "column is the mean difference to the best baseline on the same seeds, with "
                     "a paired t-test; p < 0.05 is needed to call a difference real."),
-              ("svg", _chart(rows, dataset, metric)), ("svg", _chart(rows, dataset, "roc_auc"))]
+              ("svg", chart_svg(comparison, metric)), ("svg", chart_svg(comparison, "roc_auc"))]
     checks = sample_check_text(rows, dataset)
     if checks:
         blocks.append(("p", checks))
-    failed = [r for method_rows in failures(rows, dataset).values() for r in method_rows]
+    failed = [r for method_rows in comparison.failed.values() for r in method_rows]
     if failed:
         blocks += [("h2", "Failed runs"),
                    ("table", (["method", "seed", "error"], [[r["method"], str(r["seed"]), r["error"]]

@@ -1,4 +1,4 @@
-"""Summaries over seeds, paired tests, and a recommendation that follows them.
+"""Summaries over seeds and paired tests: the statistics a report is written from.
 
 Everything here works on result rows (dicts with ``dataset``, ``method``,
 ``seed`` and the scores), so a report can be rebuilt from ``results.jsonl``.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["BASELINES", "METRICS", "MethodSummary", "paired_test", "recommend", "summarize"]
+__all__ = ["BASELINES", "METRICS", "Comparison", "MethodSummary", "compare_methods", "paired_test", "summarize"]
 
 #: Remedies that need no generative model: the bar a generative sampler must clear.
 BASELINES = ("none", "class_weight", "threshold", "random", "smote", "augment")
@@ -128,71 +128,54 @@ def best_baseline(summary, metric="balanced_accuracy"):
     return max(baselines, key=lambda m: summary[m].means[metric]) if baselines else None
 
 
-def recommend(rows, dataset, metric="balanced_accuracy"):
-    """A short, plain recommendation derived from the rows alone.
+@dataclass(frozen=True)
+class Comparison:
+    """Everything a report says about one data set, computed once from its rows.
 
-    The best baseline (highest mean ``metric``) is the bar. Each other method
-    is compared with it by a paired t-test over the shared seeds; a difference
-    is claimed only when p < 0.05, and with one seed nothing is claimed.
-
-    Returns
-    -------
-    text : str
-        A few sentences of Markdown.
+    Attributes
+    ----------
+    dataset, metric : str
+        The data set, and the score the best baseline is chosen on.
+    summary : dict
+        ``{method: MethodSummary}``, in the order the methods first appear.
+    best : str or None
+        The baseline with the highest mean ``metric`` (None: no baseline ran).
+    tests, roc_tests : dict
+        ``{method: PairedTest}`` of every other method that shares a seed
+        with ``best``, on ``metric`` and on ROC-AUC (empty without a best
+        baseline).
+    failed : dict
+        ``{method: [failed rows]}``.
+    runs : dict
+        ``{method: number of rows, failed ones included}``.
     """
-    summary = summarize([r for r in rows if r["dataset"] == dataset]).get(dataset, {})
-    name = METRICS[metric][0]
-    failed = failures(rows, dataset)
-    failed_text = " ".join(
-        f"**{m}** failed on {len(f)} of {len([r for r in rows if r['dataset'] == dataset and r['method'] == m])} "
-        f"seeds ({f[0]['error'].split(':')[0] if ':' in f[0]['error'] else f[0]['error']}; see the failed runs)."
-        for m, f in failed.items())
-    bar = best_baseline(summary, metric)
-    if bar is None:
-        return (f"No baseline ran on {dataset}, so there is nothing to compare the other methods with. "
-                + failed_text).strip()
-    n_seeds = len(summary[bar].seeds)
-    lines = [f"**{bar}** is the best baseline here ({name} {summary[bar].means[metric]:.3f}"
-             f"{'' if n_seeds < 2 else f' ± {summary[bar].half_widths[metric]:.3f}'} over {n_seeds} "
-             f"seed{'s' if n_seeds != 1 else ''})."]
-    if n_seeds < 2:
-        lines.append("With one seed no difference can be tested: run more seeds (5 or more) before "
-                     "choosing a method.")
-    better, worse, level = [], [], []
-    for method in summary:
-        if method == bar or method in BASELINES:
-            continue
-        test = paired_test(rows, dataset, method, bar, metric)
-        if test.significant:
-            (better if test.difference > 0 else worse).append(test)
-        elif n_seeds >= 2:
-            level.append(test)
-    for test in better:
-        lines.append(f"**{test.method}** is better than {bar}: {test.text()} in {name}.")
-    for test in worse:
-        lines.append(f"{test.method} is worse than {bar}: {test.text()}.")
-    for test in level:
-        lines.append(f"{test.method} is not significantly different from {bar}: {test.text()} over "
-                     f"{test.n_seeds} seeds.")
-    if better:
-        best = max(better, key=lambda t: t.difference)
-        lines.append(f"Use **{best.method}**.")
-    elif n_seeds >= 2:
-        lines.append(f"Use **{bar}**: no other method is significantly better"
-                     f"{' and it needs no generative model' if bar in BASELINES else ''}.")
-        close = [m for m in summary if m in BASELINES and m != bar
-                 and not paired_test(rows, dataset, m, bar, metric).significant]
-        if close:
-            lines.append(f"{' and '.join(close)} {'is' if len(close) == 1 else 'are'} not significantly worse, "
-                         "so as sound a choice on these seeds.")
-    if failed_text:
-        lines.append(failed_text)
-    roc = [paired_test(rows, dataset, m, bar, "roc_auc") for m in summary if m != bar and n_seeds >= 2]
-    roc = [t for t in roc if t.significant]
-    if roc:
-        lines.append("ROC-AUC (ranking, whatever the threshold) differs significantly from "
-                     f"{bar} for: " + ", ".join(f"{t.method} {t.text()}" for t in roc) + ".")
-    elif n_seeds >= 2:
-        lines.append(f"No method ranks the test images significantly better or worse than {bar} "
-                     "(ROC-AUC): where methods differ, they move the decision threshold.")
-    return " ".join(lines)
+
+    dataset: str
+    metric: str
+    summary: dict
+    best: str
+    tests: dict
+    roc_tests: dict
+    failed: dict
+    runs: dict
+
+    @property
+    def n_seeds(self):
+        """Seeds of the best baseline (0 without one)."""
+        return len(self.summary[self.best].seeds) if self.best else 0
+
+
+def compare_methods(rows, dataset, metric="balanced_accuracy"):
+    """The :class:`Comparison` of every method on ``dataset`` with its best baseline."""
+    rows = [r for r in rows if r["dataset"] == dataset]
+    summary = summarize(rows).get(dataset, {})
+    best = best_baseline(summary, metric)
+    # methods that share a seed with the best baseline can be tested against it
+    others = [m for m in summary if best and m != best and set(summary[m].seeds) & set(summary[best].seeds)]
+    runs = {}
+    for row in rows:
+        runs[row["method"]] = runs.get(row["method"], 0) + 1
+    return Comparison(dataset, metric, summary, best,
+                      tests={m: paired_test(rows, dataset, m, best, metric) for m in others},
+                      roc_tests={m: paired_test(rows, dataset, m, best, "roc_auc") for m in others},
+                      failed=failures(rows, dataset), runs=runs)
