@@ -25,13 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gansampler.benchmark import (  # noqa: F401 - halfway and make_methods: the tests read them here
+from gansampler.benchmark import (
     Settings,
     available_methods,
-    cap_smallest_class,
-    halfway,
     load_benchmark_data,
-    make_methods,
     quality_table,
     read_rows,
     render_markdown,
@@ -39,7 +36,7 @@ from gansampler.benchmark import (  # noqa: F401 - halfway and make_methods: the
     save_grid,
     score_table,
 )
-from gansampler.cli import parse_image_size, parse_params, parse_variant, positive_int  # noqa: F401
+from gansampler.cli import add_compare_arguments, data_options, parse_params, parse_variant
 
 ROOT = Path(__file__).resolve().parents[1]
 PNEUMONIA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
@@ -122,7 +119,7 @@ def plot(rows, histories, out):
         plt.close(fig)
 
 
-def load(dataset, max_minority, image_size=None):
+def load(dataset, max_minority, image_size=None, read_options=None):
     """The data set, or a reason to skip it."""
     if dataset == "pneumonia" or dataset.endswith(".npz"):
         path = PNEUMONIA if dataset == "pneumonia" else Path(dataset)
@@ -134,7 +131,8 @@ def load(dataset, max_minority, image_size=None):
         source = dataset
         name = None if image_size is None else f"{Path(dataset).name}{image_size}"
     try:
-        return load_benchmark_data(source, max_minority=max_minority, name=name, image_size=image_size), None
+        return load_benchmark_data(source, max_minority=max_minority, name=name, image_size=image_size,
+                                   **(read_options or {})), None
     except ValueError as exc:
         if max_minority is not None and "--max-minority" in str(exc):
             return None, str(exc)
@@ -145,26 +143,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["digits", "pneumonia"],
                         help="digits, pneumonia, a MedMNIST .npz path or an image folder")
-    parser.add_argument("--methods", nargs="+", default=None, help="subset of methods to run")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--first-seed", type=int, default=0,
-                        help="seeds run from this one (to extend an earlier run; merge with --from-results)")
     parser.add_argument("--out", default="benchmark_results")
     parser.add_argument("--quick", action="store_true", help="smoke run: digits, 1 seed, 2 epochs")
-    parser.add_argument("--gan", action="append", default=[], metavar="KEY=VALUE",
-                        help="GANOverSampler parameter for every GAN method")
-    parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
-                        help="an extra GAN method with these parameters")
-    parser.add_argument("--clf-epochs", type=int, default=None)
-    parser.add_argument("--max-minority", type=positive_int, default=None, metavar="N",
-                        help="keep N training images of one class, the smallest (the lowest label on "
-                             "ties): one fixed draw, the same for every seed and method, to study a rarer "
-                             "class; the test split is unchanged; datasets whose smallest class is "
-                             "smaller are skipped")
-    parser.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
-                        help="resize the images of folders (the data set is named after the folder and size)")
-    parser.add_argument("--no-quality", dest="quality", action="store_false",
-                        help="skip the synthetic-image quality metrics (computed on the first seed)")
+    add_compare_arguments(parser)  # --methods (default here: every method that applies), --seeds, ...
     parser.add_argument("--from-results", nargs="+", default=None, metavar="JSONL",
                         help="re-summarize earlier results.jsonl files (later rows replace "
                              "earlier ones with the same dataset, method and seed); no runs")
@@ -196,7 +177,7 @@ def main(argv=None):
     results = open(out / "results.jsonl", "w")
     with results:
         for dataset in args.datasets:
-            data, skip = load(dataset, args.max_minority, args.image_size)
+            data, skip = load(dataset, args.max_minority, args.image_size, data_options(args, dataset))
             if data is None:
                 print(f"skipping {dataset}: {skip}", flush=True)
                 continue

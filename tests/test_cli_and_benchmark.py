@@ -255,8 +255,9 @@ def test_speed_script_fit_child_runs_the_named_checkout(tmp_path):
 
 
 def test_benchmark_caps_the_smallest_class_with_one_fixed_draw(tmp_path, capsys):
+    from gansampler.benchmark import cap_smallest_class as cap
+
     script = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
-    cap = script["cap_smallest_class"]
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (70, 16)).astype(np.uint8)
     y = rng.permutation(np.r_[np.zeros(50, int), np.ones(20, int)])
@@ -312,7 +313,9 @@ def test_benchmark_threshold_baseline_on_binary_data(tmp_path, capsys):
     assert rows["threshold"]["roc_auc"] == pytest.approx(rows["none"]["roc_auc"])
     assert "| threshold |" in (out / "summary.md").read_text()
     # multi-class data has no single threshold: the method is left out, with a note
-    methods = script["make_methods"]((1, 8, 8), 0, {}, {}, n_classes=10)
+    from gansampler.benchmark import make_methods
+
+    methods = make_methods((1, 8, 8), 0, {}, {}, n_classes=10)
     assert "threshold" not in methods and "none" in methods
     capsys.readouterr()
     argv = ["--datasets", "digits", "--methods", "threshold", "--seeds", "1", "--out", str(tmp_path / "d")]
@@ -322,7 +325,8 @@ def test_benchmark_threshold_baseline_on_binary_data(tmp_path, capsys):
 
 
 def test_halfway_targets_half_of_each_gap():
-    halfway = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))["halfway"]
+    from gansampler.benchmark import halfway
+
     y = np.array([0] * 10 + [1] * 4 + [2] * 1 + [3] * 10)
     assert halfway(y) == {1: 7, 2: 5}
     assert halfway(np.array(["a", "b", "b"])) == {"a": 1}  # a gap of 1 rounds down
@@ -335,8 +339,7 @@ def test_variants_script_runs_every_variant_once_per_dataset_with_valid_paramete
         ["bash", str(ROOT / "benchmarks" / "variants.sh"), "--list"],
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()
-    run = runpy.run_path(str(ROOT / "benchmarks" / "run.py"))
-    variants = dict(run["parse_variant"](line.split(" ", 1)[1]) for line in listing if line.startswith("variant "))
+    variants = dict(cli.parse_variant(line.split(" ", 1)[1]) for line in listing if line.startswith("variant "))
     assert len(variants) == 28
     assert {"hinge", "ttur", "wgan-gp", "cond-hinge-da", "mlp", "pa5-ema", "resnet"} <= set(variants)
     for _name, params in variants.items():

@@ -18,8 +18,11 @@ command line.
 from ._compare import CompareResult, compare, read_rows, save_grid, write_report
 from ._data import BenchmarkData, cap_smallest_class, load_benchmark_data
 from ._methods import (
+    BASELINES,
     DEFAULT_METHODS,
     GENERATIVE,
+    METHODS,
+    Method,
     available_methods,
     check_methods,
     halfway,
@@ -28,20 +31,24 @@ from ._methods import (
 )
 from ._report import quality_table, recommend, render_markdown, sample_check_text, score_table
 from ._run import Settings, run_many, run_one
-from ._stats import BASELINES, METRICS, paired_test, summarize
+from ._stats import METRICS, Comparison, compare_methods, paired_test, summarize
 
 __all__ = [
     "BASELINES",
     "BenchmarkData",
     "CompareResult",
+    "Comparison",
     "DEFAULT_METHODS",
     "GENERATIVE",
+    "METHODS",
     "METRICS",
+    "Method",
     "Settings",
     "available_methods",
     "cap_smallest_class",
     "check_methods",
     "compare",
+    "compare_methods",
     "halfway",
     "load_benchmark_data",
     "make_classifier",

@@ -6,42 +6,33 @@ classifier instead of the data.
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn import model_selection
 
-from ._stats import BASELINES
-
 __all__ = [
+    "BASELINES",
     "C2ST_MIN_STEPS",
     "DEFAULT_METHODS",
     "GENERATIVE",
+    "METHODS",
+    "Method",
     "available_methods",
     "c2st_classifier",
     "check_methods",
     "halfway",
     "make_classifier",
     "make_methods",
+    "make_sampler",
     "min_class_size",
 ]
-
-#: Samplers that learn a generative model of the images.
-GENERATIVE = ("gan", "vae", "latent-smote", "gan-ae")
-#: Classic augmentation and the GAN together, and their controls; LatentSMOTE
-#: with the originals replaced by their reconstructions (DeepSMOTE's own pipeline).
-COMBINATIONS = ("augment+gan", "half-augment", "half-augment+gan", "half-augment+random", "latent-smote-recon")
-#: What ``gansampler compare`` runs unless told otherwise (``threshold`` on binary data).
-DEFAULT_METHODS = ("none", "threshold", "class_weight", "random", "smote", "augment", *GENERATIVE)
 
 #: The fewest optimizer steps the C2ST's CNN takes. Ten epochs of a class of 50
 #: images are ten steps, after which the CNN still answers one class for every
 #: image and scores 0.5 ("indistinguishable") on images it could tell apart.
 C2ST_MIN_STEPS = 150
-
-# the fewest training images per class a method needs
-_MIN_CLASS_SIZE = {"threshold": 5, "smote": 6, "latent-smote": 6, "latent-smote-recon": 6}
-_WHY = {"threshold": "its 5-fold cross-validation", "smote": "its 5 nearest neighbours",
-        "latent-smote": "its 5 nearest neighbours", "latent-smote-recon": "its 5 nearest neighbours"}
 
 
 def has_threshold_tuning():
@@ -49,12 +40,170 @@ def has_threshold_tuning():
     return hasattr(model_selection, "TunedThresholdClassifierCV")
 
 
+def halfway(y):
+    """Target counts halfway between each smaller class's and the majority's (a
+    callable ``sampling_strategy``: the first half of the gap for ``half-augment``)."""
+    classes, counts = np.unique(y, return_counts=True)
+    top = counts.max()
+    return {c: int(n + (top - n) // 2) for c, n in zip(classes, counts) if n < top}
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a method's sampler is built from: the images' shape, the run's
+    seed and the GAN parameters every GAN method shares."""
+
+    image_shape: tuple
+    seed: int
+    gan_params: dict
+
+    def gan(self, **params):
+        from .. import GANOverSampler
+
+        return GANOverSampler(image_shape=self.image_shape, random_state=self.seed, **{**self.gan_params, **params})
+
+
+@dataclass(frozen=True)
+class Method:
+    """One remedy ``compare`` can run: ``Pipeline([sampler, CNNClassifier])``.
+
+    Attributes
+    ----------
+    name : str
+        How commands and result rows name it.
+    description : str
+        One line for ``--help``.
+    sampler : callable
+        ``Build -> sampler or None``.
+    classifier : dict
+        Extra ``CNNClassifier`` parameters (``tune_threshold``: wrap it in
+        ``TunedThresholdClassifierCV``).
+    baseline : bool
+        It needs no generative model: the bar a generative sampler must clear.
+    default : bool
+        ``compare`` runs it unless told which methods to run.
+    min_class_size, needs : int, str
+        The fewest training images per class it needs, and why.
+    binary_only : bool
+        It runs on two classes only (and needs scikit-learn >= 1.5).
+    """
+
+    name: str
+    description: str
+    sampler: Callable = field(repr=False)
+    classifier: dict = field(default_factory=dict)
+    baseline: bool = False
+    default: bool = False
+    min_class_size: int = 2
+    needs: str = "to learn from"
+    binary_only: bool = False
+
+    def runs_on(self, n_classes):
+        return not self.binary_only or (n_classes == 2 and has_threshold_tuning())
+
+
+def _augment(b, **params):
+    from .. import AugmentationOverSampler
+
+    return AugmentationOverSampler(image_shape=b.image_shape, random_state=b.seed, **params)
+
+
+def _random(b):
+    from imblearn.over_sampling import RandomOverSampler
+
+    return RandomOverSampler(random_state=b.seed)
+
+
+def _smote(b):
+    from imblearn.over_sampling import SMOTE
+
+    return SMOTE(random_state=b.seed)
+
+
+def _vae(b):
+    from .. import VAEOverSampler
+
+    return VAEOverSampler(image_shape=b.image_shape, random_state=b.seed)
+
+
+def _latent_smote(b, reconstruct_originals=False):
+    from .. import LatentSMOTE
+
+    return LatentSMOTE(image_shape=b.image_shape, reconstruct_originals=reconstruct_originals, random_state=b.seed)
+
+
+def _augment_then_gan(b):
+    # two augmented copies, then the GAN with as many steps as "gan": a third
+    # of its epochs on 3x the data, 3x its minimum steps per epoch
+    from ..training import GANConfig
+
+    config = GANConfig.from_params(b.gan().get_params(), b.image_shape)
+    return b.gan(pre_augment=2, max_epochs=max(1, config.max_epochs // 3),
+                 min_steps_per_epoch=3 * config.min_steps_per_epoch)
+
+
+def _half_augment_then(b, name, second):
+    from imblearn.pipeline import Pipeline
+
+    return Pipeline([("augment", _augment(b, sampling_strategy=halfway)), (name, second)])
+
+
+_NEIGHBOURS = {"min_class_size": 6, "needs": "its 5 nearest neighbours"}
+
+#: Every method ``compare`` knows, by name: the one table the command line,
+#: the report and ``benchmarks/run.py`` read.
+METHODS = {m.name: m for m in (
+    Method("none", "no resampling", lambda b: None, baseline=True, default=True),
+    Method("threshold", "no resampling; the decision threshold that maximises balanced accuracy, by 5-fold CV "
+           "(two classes)", lambda b: None, {"tune_threshold": True}, baseline=True, default=True,
+           min_class_size=5, needs="its 5-fold cross-validation", binary_only=True),
+    Method("class_weight", "no resampling; classes weighted inversely to their counts", lambda b: None,
+           {"class_weight": "balanced"}, baseline=True, default=True),
+    Method("random", "random oversampling: copies of real images", _random, baseline=True, default=True),
+    Method("smote", "SMOTE between flat images", _smote, baseline=True, default=True, **_NEIGHBOURS),
+    Method("augment", "classic augmentation: transformed copies of real images", _augment, baseline=True,
+           default=True),
+    Method("gan", "a GAN per class (GANOverSampler)", lambda b: b.gan(), default=True),
+    Method("vae", "a class-conditional VAE on every class (VAEOverSampler)", _vae, default=True),
+    Method("latent-smote", "SMOTE in an autoencoder's codes (LatentSMOTE, DeepSMOTE)", _latent_smote,
+           default=True, **_NEIGHBOURS),
+    Method("gan-ae", "a GAN per class started from an autoencoder (BAGAN)", lambda b: b.gan(init="autoencoder"),
+           default=True),
+    Method("augment+gan", "the GAN trained on the real images and two augmented copies", _augment_then_gan),
+    Method("half-augment", "classic augmentation for the first half of each class's gap",
+           lambda b: _augment(b, sampling_strategy=halfway)),
+    Method("half-augment+gan", "half-augment, then the GAN fills the rest",
+           lambda b: _half_augment_then(b, "gan", b.gan())),
+    Method("half-augment+random", "half-augment, then random copies fill the rest",
+           lambda b: _half_augment_then(b, "random", _random(b))),
+    Method("latent-smote-recon", "LatentSMOTE with the originals replaced by their reconstructions",
+           lambda b: _latent_smote(b, reconstruct_originals=True), **_NEIGHBOURS),
+)}
+
+#: Remedies that need no generative model: the bar a generative sampler must clear.
+BASELINES = tuple(name for name, m in METHODS.items() if m.baseline)
+#: Samplers that learn a generative model of the images, run by default.
+GENERATIVE = tuple(name for name, m in METHODS.items() if m.default and not m.baseline)
+#: What ``gansampler compare`` runs unless told otherwise (``threshold`` on binary data).
+DEFAULT_METHODS = tuple(name for name, m in METHODS.items() if m.default)
+
+
+def _variant(name, params):
+    return Method(name, f"the GAN with {params}", lambda b: b.gan(**params))
+
+
+def _lookup(method, variants=None):
+    variants = variants or {}
+    if method in variants:
+        return _variant(method, variants[method])
+    if method in METHODS:
+        return METHODS[method]
+    raise ValueError(f"unknown method {method!r}")
+
+
 def available_methods(n_classes, variants=()):
     """Every method name that can run on data with ``n_classes`` classes."""
-    names = [*BASELINES, *GENERATIVE, *COMBINATIONS, *variants]
-    if n_classes != 2 or not has_threshold_tuning():
-        names.remove("threshold")
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys([*(n for n, m in METHODS.items() if m.runs_on(n_classes)), *variants]))
 
 
 def check_methods(methods, n_classes, variants=()):
@@ -77,15 +226,8 @@ def check_methods(methods, n_classes, variants=()):
 
 def min_class_size(method):
     """``(count, reason)``: the fewest training images per class ``method`` needs."""
-    return _MIN_CLASS_SIZE.get(method, 2), _WHY.get(method, "to learn from")
-
-
-def halfway(y):
-    """Target counts halfway between each smaller class's and the majority's (a
-    callable ``sampling_strategy``: the first half of the gap for ``half-augment``)."""
-    classes, counts = np.unique(y, return_counts=True)
-    top = counts.max()
-    return {c: int(n + (top - n) // 2) for c, n in zip(classes, counts) if n < top}
+    spec = METHODS.get(method)
+    return (spec.min_class_size, spec.needs) if spec else (2, "to learn from")
 
 
 def make_sampler(method, image_shape, seed, gan_params=None, variants=None):
@@ -94,58 +236,8 @@ def make_sampler(method, image_shape, seed, gan_params=None, variants=None):
     ``"tune_threshold": True`` in the extra parameters wraps the classifier in
     scikit-learn's ``TunedThresholdClassifierCV``.
     """
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-    from imblearn.pipeline import Pipeline
-
-    from .. import AugmentationOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
-
-    gan_params, variants = dict(gan_params or {}), dict(variants or {})
-
-    def gan(**params):
-        return GANOverSampler(image_shape=image_shape, random_state=seed, **{**gan_params, **params})
-
-    def half_augment():
-        return AugmentationOverSampler(sampling_strategy=halfway, image_shape=image_shape, random_state=seed)
-
-    if method in variants:
-        return gan(**variants[method]), {}
-    if method in ("none", "class_weight", "threshold"):
-        extra = {"class_weight": {"class_weight": "balanced"}, "threshold": {"tune_threshold": True}}
-        return None, extra.get(method, {})
-    if method == "random":
-        return RandomOverSampler(random_state=seed), {}
-    if method == "smote":
-        return SMOTE(random_state=seed), {}
-    if method == "augment":
-        return AugmentationOverSampler(image_shape=image_shape, random_state=seed), {}
-    if method == "gan":
-        return gan(), {}
-    if method == "gan-ae":
-        return gan(init="autoencoder"), {}
-    if method == "vae":
-        return VAEOverSampler(image_shape=image_shape, random_state=seed), {}
-    if method in ("latent-smote", "latent-smote-recon"):
-        recon = method == "latent-smote-recon"
-        return LatentSMOTE(image_shape=image_shape, reconstruct_originals=recon, random_state=seed), {}
-    if method == "augment+gan":
-        # two augmented copies, then the GAN with the same number of steps as
-        # "gan": a third of the epochs on 3x the data, 3x the minimum steps
-        from ..training import resolve_auto
-
-        defaults = GANOverSampler()
-        epochs = gan_params.get("max_epochs", defaults.max_epochs)
-        epochs = resolve_auto(image_shape)["max_epochs"] if epochs == "auto" else epochs
-        min_steps = gan_params.get("min_steps_per_epoch", defaults.min_steps_per_epoch)
-        return gan(pre_augment=2, max_epochs=max(1, epochs // 3), min_steps_per_epoch=3 * min_steps), {}
-    # classic augmentation for the first half of each class's gap, then the
-    # default GAN (trained on the real and augmented images) or random copies
-    if method == "half-augment":
-        return half_augment(), {}
-    if method == "half-augment+gan":
-        return Pipeline([("augment", half_augment()), ("gan", gan())]), {}
-    if method == "half-augment+random":
-        return Pipeline([("augment", half_augment()), ("random", RandomOverSampler(random_state=seed))]), {}
-    raise ValueError(f"unknown method {method!r}")
+    spec = _lookup(method, variants)
+    return spec.sampler(Build(tuple(image_shape), seed, dict(gan_params or {}))), dict(spec.classifier)
 
 
 def make_methods(image_shape, seed, gan_params, variants, *, n_classes):

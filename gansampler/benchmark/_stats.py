@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ._methods import BASELINES
+
 __all__ = ["BASELINES", "METRICS", "Comparison", "MethodSummary", "compare_methods", "paired_test", "summarize"]
 
-#: Remedies that need no generative model: the bar a generative sampler must clear.
-BASELINES = ("none", "class_weight", "threshold", "random", "smote", "augment")
 
 #: Scores summarised per method: key -> (column title, one-line reading).
 METRICS = {
