@@ -202,8 +202,9 @@ def size_figures(device, env, chest=CHEST):
 
 def classifier_figures(device, rounds, env, n=640):
     """CNNClassifier's training throughput on 1x128x128 images: the default
-    network (blocks above 64 px stride 2) against all convolutions at stride 1,
-    one epoch over ``n`` random images, interleaved rounds."""
+    network (blocks above 64 px stride 2) against all convolutions at stride 1
+    and with online augmentation (``augment="default"``), one epoch over ``n``
+    random images, interleaved rounds."""
     from gansampler import CNNClassifier
 
     rng = np.random.RandomState(0)
@@ -214,13 +215,16 @@ def classifier_figures(device, rounds, env, n=640):
         clf.fit(X, y)
         return n / (time.perf_counter() - start)
 
-    cases = {"": {}, "_stride1": {"module__stride_above": None}}
+    cases = {"": {}, "_stride1": {"module__stride_above": None}, "_augment": {"augment": "default"}}
     rates = interleaved({name: functools.partial(rate, params) for name, params in cases.items()}, rounds)
     for name in cases:
         report(f"classifier_train_images_per_s_128x128{name}", np.median(rates[name]), "images/s",
                rounds=[round(r, 1) for r in rates[name]], **env)
     ratios = np.divide(rates[""], rates["_stride1"])
     report("classifier_speedup_vs_stride1_128x128", np.median(ratios), "x",
+           rounds=[round(r, 3) for r in ratios], **env)
+    ratios = np.divide(rates["_augment"], rates[""])  # below 1: augmentation's cost per epoch
+    report("classifier_augment_relative_speed_128x128", np.median(ratios), "x",
            rounds=[round(r, 3) for r in ratios], **env)
 
 

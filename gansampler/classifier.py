@@ -16,6 +16,7 @@ from skorch.callbacks import LRScheduler
 from ._device import resolve_device
 from ._docstrings import DOCS
 from ._images import ImageFormat, check_images
+from ._online_augment import OnlineAugmentMixin
 from ._persistence import PersistenceMixin, to_json_value
 from ._random import check_random_state, seeded_torch
 from .nn import SmallCNN
@@ -69,7 +70,7 @@ class ShuffledArrayLoader(ArrayLoader):
 
 
 @Substitution(**DOCS)
-class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
+class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
     """A small CNN classifier (skorch) for images, usable in imblearn pipelines.
 
     Accepts the same layouts as :class:`~gansampler.GANOverSampler`: flat
@@ -92,6 +93,11 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
         Without it, 2-D ``X`` is read as tabular rows (an MLP).
     class_weight : "balanced", dict or None, default=None
         Weights of the cross-entropy loss per class, as in scikit-learn.
+    augment : None, "default" or list of str, default=None
+        Online augmentation: each training batch is transformed anew, on
+        ``device``, by names from :data:`gansampler.augmentation.CLASSIC_AUGMENTATIONS`
+        ("default": rotate, scale, translate, brightness, contrast; no flips);
+        ``mixup`` blends within a class. Never applied when predicting.
     max_epochs : int, default=10
     batch_size : int, default=64
     lr : float, default=1e-3
@@ -143,6 +149,7 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
         *,
         image_shape=None,
         class_weight=None,
+        augment=None,
         max_epochs=10,
         batch_size=64,
         lr=1e-3,
@@ -172,6 +179,7 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
         )
         self.image_shape = image_shape
         self.class_weight = class_weight
+        self.augment = augment
         self.random_state = random_state
 
     @property
@@ -195,9 +203,10 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
 
     @contextlib.contextmanager
     def _seeded(self):
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        random_state = check_random_state(self.random_state)
+        seed = random_state.randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_):
-            yield
+            yield random_state  # augmentation draws its seed next, only when on
 
     def __setstate__(self, state):
         # skorch loads tensors onto self.device while unpickling: resolve "auto".
@@ -293,7 +302,7 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
         reset = not self.warm_start or not getattr(self, "initialized_", False)
         X_model, y = self._to_model(X, y, reset=reset)
         y_encoded = self._encode_y(y, reset=reset)
-        with self._on_device(), self._seeded():
+        with self._on_device(), self._seeded() as random_state, self._augmenting(random_state):
             if reset:
                 self.initialize()
             NeuralNetClassifier.partial_fit(self, X_model, y_encoded, **fit_params)
@@ -310,7 +319,7 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
         )
         X_model, y = self._to_model(X, y, reset=reset)
         y_encoded = self._encode_y(y, reset=reset)
-        with self._on_device(), self._seeded():
+        with self._on_device(), self._seeded() as random_state, self._augmenting(random_state):
             NeuralNetClassifier.partial_fit(self, X_model, y_encoded, **fit_params)
         return self
 
@@ -347,7 +356,7 @@ class CNNClassifier(PersistenceMixin, NeuralNetClassifier):
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     _fitted_attribute = "image_shape_"
-    _SAVED_PARAMS = ("image_shape", "class_weight", "max_epochs", "batch_size", "lr", "random_state")
+    _SAVED_PARAMS = ("image_shape", "class_weight", "augment", "max_epochs", "batch_size", "lr", "random_state")
 
     def save(self, path):
         """Save the fitted classifier without pickle: one safetensors file.

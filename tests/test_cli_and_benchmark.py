@@ -182,6 +182,9 @@ def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, caps
     ratios = np.divide(strided["rounds"], stride1["rounds"])
     assert len(ratios) == 2 and np.all(ratios > 0)
     assert close(rows["classifier_speedup_vs_stride1_128x128"]["value"], np.median(ratios))
+    augmented = rows["classifier_train_images_per_s_128x128_augment"]
+    ratios = np.divide(augmented["rounds"], strided["rounds"])
+    assert close(rows["classifier_augment_relative_speed_128x128"]["value"], np.median(ratios))
     bf16 = script["resolve_precision"]("auto", torch.device("cpu"), (1, 28, 28)) == "bf16"
     assert ("train_speedup_vs_plain_bf16" in rows) == bf16
     assert not any(name.startswith("fit_resample") for name in rows)  # --skip-fit
