@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["main"]
+__all__ = ["add_data_arguments", "data_options", "main"]
 
 #: Exit status for bad input (as argparse uses).
 USAGE_ERROR = 2
@@ -57,13 +57,48 @@ def parse_variant(spec):
     return name, parse_params(params.split(";"))
 
 
-def _load(source, image_size, test_size=0.3, max_minority=None):
+def add_data_arguments(parser):
+    """Add the flags that say how a folder's or CSV file's images are read:
+    ``--grayscale``/``--color``, ``--path-column``, ``--label-column``,
+    ``--multi-label``. :func:`data_options` turns them into loader keywords."""
+    from .datasets._csv import MULTI_LABEL_CHOICES
+
+    group = parser.add_argument_group("reading a folder or CSV file")
+    channels = group.add_mutually_exclusive_group()
+    channels.add_argument("--grayscale", dest="grayscale", action="store_const", const=True, default=None,
+                          help="read every image as gray (default: gray unless some image has colour; an RGB "
+                               "file with equal channels counts as gray)")
+    channels.add_argument("--color", dest="grayscale", action="store_const", const=False,
+                          help="read every image as RGB, gray ones repeated over three channels")
+    group.add_argument("--path-column", default="path", metavar="NAME",
+                       help="DATA as a CSV file: the column of image paths, relative to the CSV's folder "
+                            "(default: path; NIH ChestX-ray14: 'Image Index')")
+    group.add_argument("--label-column", default="label", metavar="NAME",
+                       help="DATA as a CSV file: the column of class names (default: label; NIH ChestX-ray14: "
+                            "'Finding Labels')")
+    group.add_argument("--multi-label", choices=MULTI_LABEL_CHOICES, default="error",
+                       help="DATA as a CSV file: a row with several labels ('Effusion|Infiltration') is an error "
+                            "(default), keeps its first label, or is dropped; multi-label classification is out "
+                            "of scope")
+
+
+def data_options(args, source):
+    """The loader keywords :func:`add_data_arguments`'s flags give for ``source``:
+    ``grayscale`` when forced, and the CSV columns for a ``.csv`` file."""
+    options = {} if args.grayscale is None else {"grayscale": args.grayscale}
+    if Path(str(source)).suffix.lower() == ".csv":
+        options.update(path_column=args.path_column, label_column=args.label_column, multi_label=args.multi_label)
+    return options
+
+
+def _load(source, image_size, test_size=0.3, max_minority=None, read_options=None):
     """:func:`load_benchmark_data`, with the mixed-size error naming the flag."""
     from .benchmark import load_benchmark_data
     from .datasets import ImageSizeError
 
     try:
-        return load_benchmark_data(source, image_size=image_size, test_size=test_size, max_minority=max_minority)
+        return load_benchmark_data(source, image_size=image_size, test_size=test_size, max_minority=max_minority,
+                                   **(read_options or {}))
     except ImageSizeError as exc:
         raise ImageSizeError(exc.paths, exc.sizes, fix="pass --image-size N (or HxW) to resize them") from None
 
@@ -92,7 +127,7 @@ def _backend(name, scheduler):
 def compare_command(args, argv):
     from .benchmark import compare
 
-    data = _load(args.data, args.image_size, args.test_size, args.max_minority)
+    data = _load(args.data, args.image_size, args.test_size, args.max_minority, data_options(args, args.data))
     clf_params = {} if args.clf_epochs is None else {"max_epochs": args.clf_epochs}
     variants = dict(map(parse_variant, args.variant))
     command = "gansampler " + " ".join(shlex.quote(a) for a in argv)
@@ -130,27 +165,57 @@ def demo(out="demo_output", seed=0, max_epochs=None, verbose=1, force=True, seed
     return result
 
 
+def _generate_data(path, split, image_size, read_options, verbose):
+    """Images, labels and class names for ``generate`` from an ``.npz``, a folder or a CSV file."""
+    from .datasets import ImageSizeError, load_image_csv, load_image_folder, load_medmnist
+
+    if path.suffix == ".npz":
+        if read_options:
+            raise ValueError(f"{sorted(read_options)} apply to image folders and CSV files; .npz files are read "
+                             "as they are")
+        X, y = load_medmnist(path, split=split)
+        return X, y, [str(c) for c in np.unique(y)]
+    load = load_image_csv if path.suffix.lower() == ".csv" else load_image_folder
+    try:
+        X, y, names, notes = load(path, image_size, return_notes=True, **(read_options or {}))
+    except ImageSizeError as exc:
+        raise ImageSizeError(exc.paths, exc.sizes, fix="pass --image-size N (or HxW) to resize them") from None
+    if verbose:
+        print(f"{len(X)} images of {'x'.join(map(str, X.shape[1:]))}" + "".join(f"; {n}" for n in notes), flush=True)
+    return X, y, names
+
+
+def _measure(real, fake, verbose):
+    """quality.json's metrics, each phase announced and timed at ``verbose``."""
+    from .metrics import c2st_score, quality_report
+
+    say = print if verbose else (lambda *args, **kwargs: None)
+    start = time.perf_counter()
+    say(f"quality: pixel FID, precision/recall, SSIM and memorization of {len(fake)} synthetic against "
+        f"{len(real)} real images ...", flush=True)
+    quality = quality_report(real, fake, random_state=0)
+    middle = time.perf_counter()
+    say(f"quality: {middle - start:.1f} s; C2ST (trains a classifier to tell them apart) ...", flush=True)
+    quality["c2st"] = c2st_score(real, fake, random_state=0)
+    say(f"quality: C2ST {time.perf_counter() - middle:.1f} s", flush=True)
+    return quality
+
+
 def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None, image_size=None, verbose=1,
-             sample_check="raise", method="gan"):
+             sample_check="raise", method="gan", read_options=None, quality=True):
     """Train a generative sampler (``method``: "gan", "gan-ae", "vae" or
     "latent-smote") and write ``n`` synthetic images of one class as PNG
-    files, with ``real_vs_synthetic.png`` and ``quality.json`` beside them."""
+    files, with ``real_vs_synthetic.png`` and ``quality.json`` beside them.
+    ``read_options`` go to the folder or CSV loader (``grayscale``, CSV
+    columns); ``quality=False`` leaves the metrics out of ``quality.json``."""
     import json
 
     from . import GANOverSampler, LatentSMOTE, VAEOverSampler
-    from .datasets import ImageSizeError, load_image_folder, load_medmnist, save_images
-    from .metrics import c2st_score, quality_report
+    from .datasets import save_images
     from .plotting import image_grid
 
     path = Path(data)
-    if path.suffix == ".npz":
-        X, y = load_medmnist(path, split=split)
-        names = [str(c) for c in np.unique(y)]
-    else:
-        try:
-            X, y, names = load_image_folder(path, image_size=image_size)
-        except ImageSizeError as exc:
-            raise ImageSizeError(exc.paths, exc.sizes, fix="pass --image-size N (or HxW) to resize them") from None
+    X, y, names = _generate_data(path, split, image_size, read_options, verbose)
     if class_name not in names:
         raise ValueError(f"class {class_name!r} not in the data; classes: {names}")
     label = int(class_name) if path.suffix == ".npz" else names.index(class_name)
@@ -160,22 +225,24 @@ def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None
         params.update(sample_check=sample_check, init="autoencoder" if method == "gan-ae" else "random")
     samplers = {"gan": GANOverSampler, "gan-ae": GANOverSampler, "vae": VAEOverSampler, "latent-smote": LatentSMOTE}
     sampler = samplers[method](sampling_strategy={label: count + n}, random_state=seed, verbose=verbose, **params)
+    start = time.perf_counter()
     X_res, _ = sampler.fit_resample(X, y)
+    if verbose:
+        print(f"trained in {time.perf_counter() - start:.1f} s", flush=True)
     real, fake = X[y == label], X_res[len(X):]
     paths = save_images(fake, out, prefix=f"synthetic_{class_name}")
     rows = [real[:8], fake[:8], fake[8:16]][: 2 + (len(fake) > 8)]
     image_grid(rows, [f"real {class_name}"[:16], "synthetic", "synthetic"]).save(Path(out) / "real_vs_synthetic.png")
     history = sampler.history_.get(label, [{}])  # a GAN's per class; an autoencoder's is for all classes
-    quality = {"class": class_name, "method": method, "real_images": int(len(real)),
-               "synthetic_images": int(len(fake)), "sample_check": history[-1].get("sample_check")}
-    if min(len(real), len(fake)) > 5:  # pixel-space figures and a classifier two-sample test
-        quality.update(quality_report(real, fake, random_state=0))
-        quality["c2st"] = c2st_score(real, fake, random_state=0)
-    (Path(out) / "quality.json").write_text(json.dumps(quality, indent=1, default=float))
+    report = {"class": class_name, "method": method, "real_images": int(len(real)),
+              "synthetic_images": int(len(fake)), "sample_check": history[-1].get("sample_check")}
+    if quality and min(len(real), len(fake)) > 5:  # pixel-space figures and a classifier two-sample test
+        report.update(_measure(real, fake, verbose))
+    (Path(out) / "quality.json").write_text(json.dumps(report, indent=1, default=float))
     print(f"wrote {len(paths)} images of class {class_name!r}, real_vs_synthetic.png and quality.json to {out}")
-    if "c2st" in quality:
-        print(f"C2ST {quality['c2st']:.2f} (0.5: a classifier cannot tell them from real; near 1: it can), "
-              f"memorized {quality['memorized_fraction']:.2f}")
+    if "c2st" in report:
+        print(f"C2ST {report['c2st']:.2f} (0.5: a classifier cannot tell them from real; near 1: it can), "
+              f"memorized {report['memorized_fraction']:.2f}")
     return paths
 
 
@@ -187,7 +254,8 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("compare", help="which imbalance remedy helps your classifier? (multi-seed, with a report)")
-    p.add_argument("data", help="a folder with one sub-folder per class, a MedMNIST-style .npz, or 'digits'")
+    p.add_argument("data", help="a folder with one sub-folder per class, a CSV file of image paths and labels, a "
+                                "MedMNIST-style .npz, or 'digits'")
     p.add_argument("--out", default="compare_output", help="the report folder (default: compare_output)")
     p.add_argument("--methods", nargs="+", default=None,
                    help="methods to run, from: " + ", ".join(available_methods(2)) + " (default: none, threshold "
@@ -215,6 +283,7 @@ def _parser():
     p.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     p.add_argument("--force", action="store_true", help="start over in an --out that holds other files")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-run lines")
+    add_data_arguments(p)
 
     p = sub.add_parser("demo", help="a small comparison on the bundled digits (about a minute)")
     p.add_argument("--out", default="demo_output", help="the report folder")
@@ -222,7 +291,8 @@ def _parser():
     p.add_argument("--max-epochs", type=positive_int, default=None, help="GAN epochs (default: the sampler's)")
 
     p = sub.add_parser("generate", help="train a generative sampler and write synthetic PNGs of one class")
-    p.add_argument("--data", required=True, help="image folder (one sub-folder per class) or MedMNIST .npz")
+    p.add_argument("--data", required=True,
+                   help="image folder (one sub-folder per class), CSV file of image paths and labels, or MedMNIST .npz")
     p.add_argument("--class", dest="class_name", required=True, help="class folder name, or label for .npz")
     p.add_argument("--n", type=positive_int, required=True, help="number of images to write")
     p.add_argument("--out", required=True)
@@ -237,6 +307,9 @@ def _parser():
     p.add_argument("--sample-check", choices=["raise", "warn", "off"], default="raise",
                    help="what unusable images (noise, collapse, off statistics) do: raise (default: exit 1), warn, "
                         "or off (no check)")
+    p.add_argument("--no-quality", dest="quality", action="store_false",
+                   help="skip quality.json's metrics (pixel FID, precision/recall, SSIM, memorization, C2ST)")
+    add_data_arguments(p)
     return parser
 
 
@@ -254,7 +327,7 @@ def main(argv=None):
         else:
             generate(args.data, args.class_name, args.n, args.out, args.split, args.max_epochs, args.seed,
                      args.image_size, sample_check=None if args.sample_check == "off" else args.sample_check,
-                     method=args.method)
+                     method=args.method, read_options=data_options(args, args.data), quality=args.quality)
     except (ValueError, TypeError, FileNotFoundError, NotADirectoryError) as exc:
         print(f"gansampler {args.command}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
