@@ -64,7 +64,7 @@ def test_one_real_colour_image_keeps_the_set_rgb_and_flags_force_either(gray_as_
 def test_color_forces_rgb_on_a_gray_set(gray_as_rgb):
     X, _, _, notes = load_image_folder(gray_as_rgb, grayscale=False, return_notes=True)
     assert X.shape == (8, 3, 16, 16)
-    assert notes == ["8 gray files repeated over three channels (colour forced)"]
+    assert notes == ["6 gray files repeated over three channels (colour forced)"]  # not the 2 RGB files
 
 
 @pytest.mark.parametrize("spread, channels", [(GRAY_TOLERANCE, 1), (GRAY_TOLERANCE + 1, 3)])

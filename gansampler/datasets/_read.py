@@ -115,7 +115,7 @@ def _read_one(path, grayscale):
             img = img.convert("RGB")
         return img, tags
     except (OSError, SyntaxError, ValueError) as exc:
-        if str(path) in str(exc):  # already names the file (DICOM errors)
+        if isinstance(exc, ValueError) and str(path) in str(exc):  # the DICOM reader's, naming the file
             raise
         raise ValueError(f"cannot read image file {str(path)!r}: {exc}") from exc
 
@@ -136,8 +136,8 @@ def _notes(tags, grayscale, n_files, colour_example):
                      f"(channels within {GRAY_TOLERANCE} of 255)")
     elif grayscale and colour:
         notes.append(f"{colour} colour files made gray (grayscale forced)")
-    elif grayscale is False and n_files > colour:
-        notes.append(f"{n_files - colour} gray files repeated over three channels (colour forced)")
+    elif grayscale is False and n_files > colour + gray_content:
+        notes.append(f"{n_files - colour - gray_content} gray files repeated over three channels (colour forced)")
     return notes
 
 
