@@ -77,6 +77,9 @@ class PersistenceMixin:
 
     #: The version of the layout :meth:`_state_to_save` writes.
     _format_version = 1
+    #: Older versions still read: version -> function turning such a file's
+    #: state into the current layout.
+    _upgrades = {}
     #: An attribute that exists once the estimator is fitted.
     _fitted_attribute = None
 
@@ -149,7 +152,9 @@ class PersistenceMixin:
         name, version = config.get("class"), config.get("format_version")
         if name != cls.__name__:
             raise ValueError(f"{path} does not hold a {cls.__name__}: it holds a {name!r}")
-        if version != cls._format_version:
+        if version in cls._upgrades:
+            config = cls._upgrades[version](dict(config))
+        elif version != cls._format_version:
             raise ValueError(
                 f"{path} holds a {cls.__name__} in format version {version!r} (written by "
                 f"gansampler {config.get('gansampler_version', 'before 0.2')}); this gansampler "

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state as _sklearn_check_random_state
 
-__all__ = ["check_random_state", "seeded_torch"]
+__all__ = ["check_random_state", "draw_seed", "seeded_torch"]
 
 # torch's default generators are process-wide: code seeded through them in two
 # threads at once (joblib's threading backend, an in-process dask cluster) would
@@ -25,6 +25,17 @@ def check_random_state(seed):
     if seed is None:
         return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
     return _sklearn_check_random_state(seed)
+
+
+#: Seeds drawn for each consumer lie in ``[0, SEED_BOUND)``: every library takes them.
+SEED_BOUND = np.iinfo(np.int32).max
+
+
+def draw_seed(random_state, size=None):
+    """An integer seed (or an array of ``size`` seeds) drawn from ``random_state``
+    (anything :func:`check_random_state` takes), for one consumer each."""
+    seeds = check_random_state(random_state).randint(SEED_BOUND, size=size)
+    return int(seeds) if size is None else seeds
 
 
 @contextlib.contextmanager

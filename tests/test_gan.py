@@ -284,20 +284,38 @@ def test_every_architecture_gray_and_rgb(architecture, channels):
     assert all(np.isfinite(row["g_loss"]) for row in sampler.history_[1])
 
 
-def test_every_training_option_is_declared_once_in_gan_config():
+@pytest.mark.parametrize("estimator", ["GANOverSampler", "VAEOverSampler", "LatentSMOTE"])
+def test_every_training_option_is_declared_once_in_its_config(estimator):
     import dataclasses
     import inspect
 
-    from gansampler.training import GANConfig
+    import gansampler
+    from gansampler.training import AutoencoderConfig, GANConfig
 
-    signature = inspect.signature(GANOverSampler).parameters
-    options = GANConfig.parameter_constraints()
-    assert options and set(options) <= set(signature)
-    for f in dataclasses.fields(GANConfig):
+    estimator = getattr(gansampler, estimator)
+    config = GANConfig if estimator is GANOverSampler else AutoencoderConfig
+    signature = inspect.signature(estimator).parameters
+    options = {k: v for k, v in config.parameter_constraints().items() if k in signature}
+    assert len(options) >= 9
+    # LatentSMOTE's autoencoder needs fewer passes than the VAE's: its own default
+    own_defaults = {"LatentSMOTE": {"max_epochs"}}.get(estimator.__name__, set())
+    for f in dataclasses.fields(config):
         if f.name in options:  # the estimator's default is the config's
-            assert signature[f.name].default == f.default, f.name
-            assert f"    {f.name} : " in GANOverSampler.__doc__, f"{f.name} is not documented"
-            assert GANOverSampler._parameter_constraints[f.name] is options[f.name]
+            default = signature[f.name].default
+            assert default == f.default or f.name in own_defaults, f.name
+            assert f"    {f.name} : " in estimator.__doc__, f"{f.name} is not documented"
+            line = estimator.__doc__.split(f"    {f.name} : ")[1].split("\n")[0]
+            documented = line.split("default=")[-1].strip("\"'")
+            assert documented == str(default) or float(documented) == default, line  # documented as it is
+            assert estimator._parameter_constraints[f.name] is options[f.name]
+    # every constraint is of a parameter the estimator has, and every parameter has one
+    assert set(estimator._parameter_constraints) == set(signature)
+
+def test_gan_config_resolves_auto_and_is_frozen():
+    import dataclasses
+
+    from gansampler.training import AutoencoderConfig, GANConfig
+
     # a config built from the estimator's parameters resolves "auto" and ignores the rest
     config = GANConfig.from_params(GANOverSampler(width=8).get_params(), (1, 28, 28))
     assert config.architecture == "dcgan" and config.width == 8
@@ -306,3 +324,9 @@ def test_every_training_option_is_declared_once_in_gan_config():
         config.width = 16
     with pytest.raises(ValueError, match="at least 4x4"):
         GANConfig.from_params({"architecture": "dcgan"}, (1, 2, 2))
+    # a config built by hand is validated like the estimator's parameters, its
+    # derived settings too
+    with pytest.raises(ValueError, match="'loss' parameter of GANConfig"):
+        GANConfig(loss="hinge-ish")
+    with pytest.raises(ValueError, match="'kind' parameter of AutoencoderConfig"):
+        AutoencoderConfig(kind="gan")

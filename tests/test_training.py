@@ -7,15 +7,16 @@ import torch
 from gansampler import GANTrainingError
 from gansampler.augmentation import diff_augment
 from gansampler.nn import DCGANDiscriminator, DCGANGenerator
-from gansampler.training import LOSSES, GANTrainer
+from gansampler.training import LOSSES, GANConfig, GANTrainer
 from gansampler.training._graph import StepGraph
-from gansampler.training._loop import graphs_step
+from gansampler.training._loop import uses_step_graph
 
 
-def _trainer(shape=(1, 8, 8), loss="bce", **kwargs):
+def _trainer(shape=(1, 8, 8), loss="bce", device="cpu", monitor=False, **options):
     G = DCGANGenerator(8, shape, width=8)
     D = DCGANDiscriminator(shape, width=8, spectral_norm=loss == "hinge", batch_norm=loss != "wgan-gp")
-    return GANTrainer(G, D, loss=loss, batch_size=16, seed=0, **kwargs)
+    config = GANConfig(**{"loss": loss, "batch_size": 16, "min_steps_per_epoch": 1, "precision": "fp32", **options})
+    return GANTrainer(G, D, config, device=device, seed=0, monitor=monitor)
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
@@ -132,7 +133,7 @@ def test_early_stopping_stops_and_keeps_the_best_generator():
     x = torch.rand(64, 1, 8, 8) * 2 - 1
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        trainer = _trainer(patience=2, lr_g=1e-6, lr_d=1e-6)  # too slow to improve
+        trainer = _trainer(early_stopping=2, lr=1e-6)  # too slow to improve
     history = trainer.fit(x, max_epochs=30)
     assert 3 <= len(history) < 30
     assert all(math.isfinite(row["fd"]) for row in history)
@@ -140,7 +141,7 @@ def test_early_stopping_stops_and_keeps_the_best_generator():
     for i, row in enumerate(history):  # the rule: a new best needs a 1% gain
         if row["fd"] < 0.99 * best:
             best, best_epoch = row["fd"], i
-    assert len(history) - 1 - best_epoch == 2  # stopped `patience` epochs after it
+    assert len(history) - 1 - best_epoch == 2  # stopped `early_stopping` epochs after it
     from gansampler.training._monitor import QualityMonitor
 
     kept = QualityMonitor(x.to(trainer.device), None, 8, trainer.seed)(trainer.sampling_generator)
@@ -199,14 +200,14 @@ def test_cpu_never_graphs_the_step():
 
 def test_which_steps_are_graphed():
     # decided without a GPU: the device type, the options, and the thread
-    assert graphs_step(True, "cuda", (), "bce")
-    assert graphs_step(True, "cuda:1", (), "hinge")
-    assert not graphs_step(False, "cuda", (), "bce")
-    assert not graphs_step(True, "cpu", (), "bce")
-    assert not graphs_step(True, "cuda", ("translation",), "bce")
-    assert not graphs_step(True, "cuda", (), "wgan-gp")
+    assert uses_step_graph(True, "cuda", (), "bce")
+    assert uses_step_graph(True, "cuda:1", (), "hinge")
+    assert not uses_step_graph(False, "cuda", (), "bce")
+    assert not uses_step_graph(True, "cpu", (), "bce")
+    assert not uses_step_graph(True, "cuda", ("translation",), "bce")
+    assert not uses_step_graph(True, "cuda", (), "wgan-gp")
     with ThreadPoolExecutor(1) as pool:  # joblib's threading backend, dask's workers
-        assert not pool.submit(graphs_step, True, "cuda", (), "bce").result()
+        assert not pool.submit(uses_step_graph, True, "cuda", (), "bce").result()
 
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

@@ -38,9 +38,9 @@ def _cell(mean, half):
 
 
 def _score_table(comparison):
-    bar, metric = comparison.best, comparison.metric
+    best, metric = comparison.best, comparison.metric
     header = ["method", *(METRICS[k][0] for k in METRICS), "resample s", "fit s",
-              f"vs {bar} ({METRICS[metric][0]}, paired t-test)" if bar else "vs best baseline"]
+              f"vs {best} ({METRICS[metric][0]}, paired t-test)" if best else "vs best baseline"]
     body = []
     for method, s in comparison.summary.items():
         test = comparison.tests.get(method)
@@ -63,16 +63,16 @@ def recommendation_text(comparison):
     its paired t-test gives p < 0.05; with one seed nothing is claimed.
     """
     c, name = comparison, METRICS[comparison.metric][0]
-    bar, n_seeds = c.best, c.n_seeds
+    best, n_seeds = c.best, c.n_seeds
     failed_text = " ".join(
         f"**{m}** failed on {len(f)} of {c.runs[m]} seeds "
         f"({f[0]['error'].split(':')[0] if ':' in f[0]['error'] else f[0]['error']}; see the failed runs)."
         for m, f in c.failed.items())
-    if bar is None:
+    if best is None:
         return (f"No baseline ran on {c.dataset}, so there is nothing to compare the other methods with. "
                 + failed_text).strip()
-    lines = [f"**{bar}** is the best baseline here ({name} {c.summary[bar].means[c.metric]:.3f}"
-             f"{'' if n_seeds < 2 else f' ± {c.summary[bar].half_widths[c.metric]:.3f}'} over {n_seeds} "
+    lines = [f"**{best}** is the best baseline here ({name} {c.summary[best].means[c.metric]:.3f}"
+             f"{'' if n_seeds < 2 else f' ± {c.summary[best].half_widths[c.metric]:.3f}'} over {n_seeds} "
              f"seed{'s' if n_seeds != 1 else ''})."]
     if n_seeds < 2:
         lines.append("With one seed no difference can be tested: run more seeds (5 or more) before "
@@ -81,14 +81,14 @@ def recommendation_text(comparison):
     better = [t for t in generative if t.significant and t.difference > 0]
     worse = [t for t in generative if t.significant and t.difference <= 0]
     level = [t for t in generative if not t.significant] if n_seeds >= 2 else []
-    lines += [f"**{t.method}** is better than {bar}: {t.text()} in {name}." for t in better]
-    lines += [f"{t.method} is worse than {bar}: {t.text()}." for t in worse]
-    lines += [f"{t.method} is not significantly different from {bar}: {t.text()} over {t.n_seeds} seeds."
+    lines += [f"**{t.method}** is better than {best}: {t.text()} in {name}." for t in better]
+    lines += [f"{t.method} is worse than {best}: {t.text()}." for t in worse]
+    lines += [f"{t.method} is not significantly different from {best}: {t.text()} over {t.n_seeds} seeds."
               for t in level]
     if better:
         lines.append(f"Use **{max(better, key=lambda t: t.difference).method}**.")
     elif n_seeds >= 2:
-        lines.append(f"Use **{bar}**: no other method is significantly better and it needs no generative model.")
+        lines.append(f"Use **{best}**: no other method is significantly better and it needs no generative model.")
         close = [m for m, t in c.tests.items() if m in BASELINES and not t.significant]
         if close:
             lines.append(f"{' and '.join(close)} {'is' if len(close) == 1 else 'are'} not significantly worse, "
@@ -98,9 +98,9 @@ def recommendation_text(comparison):
     roc = [t for t in c.roc_tests.values() if t.significant] if n_seeds >= 2 else []
     if roc:
         lines.append("ROC-AUC (ranking, whatever the threshold) differs significantly from "
-                     f"{bar} for: " + ", ".join(f"{t.method} {t.text()}" for t in roc) + ".")
+                     f"{best} for: " + ", ".join(f"{t.method} {t.text()}" for t in roc) + ".")
     elif n_seeds >= 2:
-        lines.append(f"No method ranks the test images significantly better or worse than {bar} "
+        lines.append(f"No method ranks the test images significantly better or worse than {best} "
                      "(ROC-AUC): where methods differ, they move the decision threshold.")
     return " ".join(lines)
 

@@ -5,7 +5,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import check_scoring
 
-from .._random import check_random_state
+from .._random import check_random_state, draw_seed
 from ._utils import _check_image_sets, _to_numpy, _to_unit
 
 __all__ = ["c2st_score", "tstr_score"]
@@ -160,7 +160,7 @@ def c2st_score(X_real, X_fake, estimator=None, *, test_size=0.5, image_shape=Non
     X = np.concatenate([parts[0][pick_real], parts[1][pick_fake]])
     y = np.repeat([0, 1], n)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=rng.randint(np.iinfo(np.int32).max)
+        X, y, test_size=test_size, stratify=y, random_state=draw_seed(rng)
     )
     model = clone(estimator).fit(X_train, y_train)
     return float(np.mean(model.predict(X_test) == y_test))

@@ -14,10 +14,9 @@ class SmallCNN(nn.Module):
     128x128 scans both work. A block whose input is larger than
     ``stride_above`` pixels convolves with stride 2, as the stems of larger
     image networks do: a 128x128 image then costs what a 64x64 one does
-    (training 5.3x faster than with every convolution at stride 1,
-    ``benchmarks/speed.py`` on 2 CPU cores) while the first filters still see
-    every pixel. ``image_shape=(n_features, 1, 1)`` (tabular rows) gives an MLP
-    with the same head.
+    (``docs/performance.md``) while the first filters still see every pixel.
+    ``image_shape=(n_features, 1, 1)`` (tabular rows) gives an MLP with the
+    same head.
 
     Parameters
     ----------
@@ -31,8 +30,7 @@ class SmallCNN(nn.Module):
     dropout : float, default=0.25
     stride_above : int or None, default=64
         Blocks whose input map is larger than this (on its shorter side)
-        convolve with stride 2; None keeps every convolution at stride 1 (how
-        classifiers saved before this option existed were trained).
+        convolve with stride 2; None keeps every convolution at stride 1.
     """
 
     def __init__(self, image_shape, n_classes, width=16, n_blocks=3, dropout=0.25, stride_above=64):

@@ -39,8 +39,8 @@ class FlattenChannelsLast(nn.Module):
 
     The trainer runs convolutions channels-last; in that layout this is a view,
     while ``nn.Flatten`` (channel slowest) copies the map and sends back a
-    gradient in the other layout, whose LeakyReLU/convolution backward then took
-    ~10% of a PneumoniaMNIST epoch on CPU. The order of the features is only the
+    gradient in the other layout, whose LeakyReLU/convolution backward is then
+    slow on CPU. The order of the features is only the
     order of the next layer's weights: the network computes the same function class.
     """
 

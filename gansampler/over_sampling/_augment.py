@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._device import resolve_device
 from .._docstrings import DOCS
+from .._random import draw_seed
 from ..augmentation import check_augmentations, transform_batch
 from ._base import BaseImageOverSampler
 
@@ -218,7 +219,7 @@ class AugmentationOverSampler(BaseImageOverSampler):
         self.augmentations_ = augmentations
         self.device_ = resolve_device(self.device)
         labels = list(targets)
-        seeds = random_state.randint(np.iinfo(np.int32).max, size=(len(labels), 2))
+        seeds = draw_seed(random_state, size=(len(labels), 2))
         new = {}
         for label, (index_seed, transform_seed) in zip(labels, seeds):
             if targets[label] == 0:

@@ -1,6 +1,7 @@
 """What the samplers built on an autoencoder share: training it on every class,
 decoding, and saving."""
 
+import inspect
 import numbers
 
 import numpy as np
@@ -8,7 +9,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
-from .._random import check_random_state
+from .._random import draw_seed
 from ..nn import build_autoencoder
 from ..training import AutoencoderConfig, train_autoencoder
 from ._base import BaseImageOverSampler, SavedSamplerMixin, write_chunks
@@ -38,6 +39,13 @@ class AutoencoderSampler(SavedSamplerMixin, BaseImageOverSampler):
 
     _kind = None
     _fitted_attribute = "autoencoder_"
+
+    def __init_subclass__(cls, **kwargs):
+        # every AutoencoderConfig option is declared above; each sampler
+        # validates the ones its signature takes (beta: VAE, penalty: DeepSMOTE)
+        super().__init_subclass__(**kwargs)
+        params = inspect.signature(cls).parameters
+        cls._parameter_constraints = {k: v for k, v in cls._parameter_constraints.items() if k in params}
     _parameter_constraints: dict = {
         **BaseImageOverSampler._parameter_constraints,
         **AutoencoderConfig.parameter_constraints(),
@@ -61,7 +69,7 @@ class AutoencoderSampler(SavedSamplerMixin, BaseImageOverSampler):
         self.device_ = resolve_device(self.device)
         config = self._config(self._image_format)
         index = np.searchsorted(self.classes_, y)
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        seed = draw_seed(random_state)
         self.autoencoder_, history = train_autoencoder(x, index, len(self.classes_), config, seed, self.device_,
                                                        self.verbose)
         self.history_ = {"autoencoder": history}
@@ -84,7 +92,7 @@ class AutoencoderSampler(SavedSamplerMixin, BaseImageOverSampler):
 
     @staticmethod
     def _seed(random_state):
-        return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        return draw_seed(random_state)
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     def _extra_tensors(self):

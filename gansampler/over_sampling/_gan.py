@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._device import resolve_device
 from .._docstrings import DOCS
 from .._persistence import to_json_value
-from .._random import check_random_state
+from .._random import draw_seed
 from ..nn import ClassView, LatentGaussian, build_networks
 from ..training import GANConfig, Progress, autoencoder_init, generate, train_gan
 from ._base import BaseImageOverSampler, SavedSamplerMixin, write_chunks
@@ -157,13 +157,9 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
     Notes
     -----
     **Defaults by image size.** From 32x32 up, the "auto" settings train with
-    DiffAugment and an EMA generator: without them the default GAN made noise
-    at 128x128 on 938 chest X-rays, and blotchy images from 66 at 64x64; with
-    them, recognisable X-rays in both, 128x128 in about 4 minutes on 2 CPU
-    cores (30 epochs). Below 32x32 neither is used: at 28x28 (PneumoniaMNIST)
-    they did not change the benchmark's scores, and at 8x8 (digits)
-    DiffAugment's shifts and cutouts made them worse. See
-    :func:`gansampler.training.resolve_auto`.
+    DiffAugment and an EMA generator, which a few hundred images need to make
+    recognisable images at those sizes; smaller images train without them.
+    See :func:`gansampler.training.resolve_auto`.
 
     Attributes
     ----------
@@ -286,14 +282,14 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         x = fmt.to_model(images)
         labels = [label for label, n in targets.items() if n > 0]
         tasks = self._training_tasks(x, y, labels)
-        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(tasks) + len(labels))
+        seeds = draw_seed(random_state, size=len(tasks) + len(labels))
         inits = [None] * len(tasks)
         if config.init == "autoencoder":
             if self.conditional:
                 raise ValueError("init='autoencoder' starts one GAN per class; with conditional=True use "
                                  "init='random'")
             inits, self.init_history_ = autoencoder_init(
-                x, [y == label for label in labels], config, int(random_state.randint(np.iinfo(np.int32).max)),
+                x, [y == label for label in labels], config, draw_seed(random_state),
                 self.device_, self.verbose)
         results = self._train(tasks, config, seeds[: len(tasks)], inits)
         discriminators = self._keep_fitted(tasks, results, labels)
@@ -375,7 +371,7 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
             )
         fmt = self._image_format
         self._check_request_size(fmt, n_samples)
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        seed = draw_seed(random_state)
         # in the fitted data's layout from the start (a view of a new array), so
         # chunks are written as from_model gives them, as fit_resample writes them
         out = fmt.to_layout(np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype))

@@ -9,6 +9,7 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
 from .._docstrings import DOCS
+from .._random import draw_seed
 from ..training import encode
 from ._autoencoder_base import AutoencoderSampler, decode
 from ._base import write_chunks
@@ -43,8 +44,7 @@ class LatentSMOTE(AutoencoderSampler):
     latent_dim : int, default=32
         Size of the latent code.
     max_epochs : int, default=10
-        Passes over the images of every class (on PneumoniaMNIST's 4,708
-        images, about 25 s on 2 CPU cores).
+        Passes over the images of every class.
     batch_size : int, default=64
     min_steps_per_epoch : int, default=10
     lr : float, default=1e-3
@@ -99,7 +99,6 @@ class LatentSMOTE(AutoencoderSampler):
     _parameter_constraints: dict = {
         **AutoencoderSampler._parameter_constraints,
         "k_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
-        "penalty": [Interval(numbers.Real, 0, None, closed="left")],
         "reconstruct_originals": ["boolean"],
     }
 
@@ -158,7 +157,7 @@ class LatentSMOTE(AutoencoderSampler):
         self._train(x, y, random_state)
         self.codes_ = encode(self.autoencoder_.encoder, x, self.device_)
         self.code_labels_ = np.asarray(y)
-        new_codes, new_labels = self._smote(targets, int(random_state.randint(np.iinfo(np.int32).max)))
+        new_codes, new_labels = self._smote(targets, draw_seed(random_state))
         return {label: decode(self.autoencoder_.decoder, new_codes[new_labels == label], self.device_)
                 for label, n in targets.items() if n > 0}
 

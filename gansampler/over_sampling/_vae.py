@@ -1,12 +1,11 @@
 """VAEOverSampler: new images from a class-conditional VAE trained on every class."""
 
-import numbers
 
 import numpy as np
 from imblearn.utils import Substitution
-from sklearn.utils._param_validation import Interval
 
 from .._docstrings import DOCS
+from .._random import draw_seed
 from ..nn import ClassView
 from ..training import generate
 from ._autoencoder_base import AutoencoderSampler
@@ -36,8 +35,7 @@ class VAEOverSampler(AutoencoderSampler):
     latent_dim : int, default=32
         Size of the latent code.
     max_epochs : int, default=20
-        Passes over the images of every class (on PneumoniaMNIST's 4,708
-        images, about 26 s on 2 CPU cores).
+        Passes over the images of every class.
     batch_size : int, default=64
     min_steps_per_epoch : int, default=10
         Fewest steps in an epoch (small data sets see their images more often).
@@ -89,10 +87,7 @@ class VAEOverSampler(AutoencoderSampler):
     """
 
     _kind = "vae"
-    _parameter_constraints: dict = {
-        **AutoencoderSampler._parameter_constraints,
-        "beta": [Interval(numbers.Real, 0, None, closed="neither")],
-    }
+    _parameter_constraints: dict = {**AutoencoderSampler._parameter_constraints}
 
     def __init__(
         self,
@@ -130,7 +125,7 @@ class VAEOverSampler(AutoencoderSampler):
     def _generate(self, images, fmt, y, targets, random_state):
         """Train the VAE on every class, then decode prior draws of each class."""
         self._train(fmt.to_model(images), y, random_state)
-        seeds = random_state.randint(np.iinfo(np.int32).max, size=len(targets))
+        seeds = draw_seed(random_state, size=len(targets))
         return {label: self._draw(label, n, int(seed))
                 for (label, n), seed in zip(targets.items(), seeds) if n > 0}
 

@@ -44,9 +44,9 @@ class AutoencoderConfig(ConfigMixin):
     architecture: str = _option("auto", StrOptions({"auto", *ARCHITECTURES}))
     width: int = _int(1, 32)
     early_stopping: int = _option(None, Interval(numbers.Integral, 1, None, closed="left"), None)
-    kind: str = "vae"
-    beta: float = 1.0
-    penalty: float = 1.0
+    kind: str = _option("vae", StrOptions({"vae", "deepsmote", "ae"}), estimator=False)
+    beta: float = _option(1.0, Interval(numbers.Real, 0, None, closed="neither"))
+    penalty: float = _option(1.0, Interval(numbers.Real, 0, None, closed="left"))
 
     @classmethod
     def from_params(cls, params, image_shape, is_image=True, **overrides):
@@ -74,7 +74,7 @@ class AutoencoderTrainer(EpochTrainer):
     def __init__(self, model, config, *, device="cpu", seed=0, callbacks=(), precision="fp32"):
         names = ("loss", "reconstruction", {"vae": "kl", "deepsmote": "penalty"}.get(config.kind, "zero"))
         super().__init__(names, batch_size=config.batch_size, min_steps=config.min_steps_per_epoch,
-                         device=device, seed=seed, patience=config.early_stopping, callbacks=callbacks,
+                         device=device, seed=seed, early_stopping=config.early_stopping, callbacks=callbacks,
                          precision=precision)
         self.model = model.to(self.device)
         self.config = config

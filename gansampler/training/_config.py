@@ -34,14 +34,12 @@ def resolve_auto(image_shape, is_image=True):
     - ``architecture``: DCGAN for images, an MLP for tabular rows.
     - ``diff_augment`` and ``ema``: from 32x32 up, DiffAugment's
       ``"translation,cutout"`` (Zhao et al., 2020) and an EMA generator
-      (decay 0.999). Without them the default GAN made noise at 128x128 on 938
-      chest X-rays and blotchy images from 66 at 64x64; with them, recognisable
-      X-rays in both. Below 32x32 neither: at 28x28 (PneumoniaMNIST) they did
-      not change the benchmark's scores, and at 8x8 (digits) DiffAugment's
-      shifts and cutouts made the scores worse.
+      (decay 0.999): with a few hundred images, the GAN needs them to make
+      recognisable images at these sizes. Below 32x32 neither: shifts and
+      cutouts of a few pixels change what small images show.
     - ``max_epochs``: 60, and 30 from 96x96 up, where an epoch costs about
-      four times a 64x64 one (30 epochs of 938 128x128 images: about 4 minutes
-      on 2 CPU cores).
+      four times a 64x64 one. The measurements behind these choices are in
+      ``docs/results.md``.
     """
     smallest = min(image_shape[1:]) if is_image and len(image_shape) == 3 else 0
     large = smallest >= DATA_EFFICIENT_FROM

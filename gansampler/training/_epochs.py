@@ -34,7 +34,7 @@ class EpochTrainer:
     device : str or torch.device
     seed : int
         Seeds the trainer's own ``torch.Generator``; global RNG is never used.
-    patience : int or None
+    early_stopping : int or None
         Early stopping: stop when :meth:`score` has not improved by 1% for this
         many epochs, and restore the best epoch's state.
     callbacks : sequence of callable
@@ -44,7 +44,7 @@ class EpochTrainer:
         weights, optimizer state and losses stay fp32.
     """
 
-    def __init__(self, metric_names, *, batch_size, min_steps=1, device="cpu", seed=0, patience=None,
+    def __init__(self, metric_names, *, batch_size, min_steps=1, device="cpu", seed=0, early_stopping=None,
                  callbacks=(), precision="fp32"):
         if precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
@@ -55,7 +55,7 @@ class EpochTrainer:
         self.device = torch.device(device)
         self.seed = int(seed)
         self.rng = torch.Generator(device=self.device).manual_seed(self.seed)
-        self.patience = patience
+        self.early_stopping = early_stopping
         self.callbacks = list(callbacks)
 
     # -- what subclasses provide ---------------------------------------------------
@@ -118,14 +118,14 @@ class EpochTrainer:
             history.append(metrics)
             for callback in self.callbacks:
                 callback(epoch, metrics)
-            if score is None or self.patience is None:
+            if score is None or self.early_stopping is None:
                 continue
             if score < 0.99 * best:
                 best, waited = score, 0
                 best_state = copy.deepcopy(self.best_state_module().state_dict())
             else:
                 waited += 1
-                if waited >= self.patience:
+                if waited >= self.early_stopping:
                     break
         if best_state is not None:
             self.best_state_module().load_state_dict(best_state)

@@ -12,7 +12,9 @@ import threading
 
 import torch
 
+from .._device import resolve_precision
 from ..augmentation import check_policy, diff_augment
+from ._config import GANConfig
 from ._epochs import EpochTrainer
 from ._graph import StepGraph
 from ._losses import make_loss
@@ -21,9 +23,10 @@ from ._monitor import QualityMonitor
 __all__ = ["GANTrainer", "adam"]
 
 _METRICS = ("d_loss", "g_loss", "d_real", "d_fake")
+_BETAS = (0.5, 0.999)
 
 
-def graphs_step(cuda_graph, device, policy, loss):
+def uses_step_graph(cuda_graph, device, policy, loss):
     """Whether :class:`GANTrainer` replays its step from a CUDA graph: on CUDA,
     for steps that draw no random numbers of their own (no DiffAugment policy,
     not WGAN-GP), and only in a process's main thread, since capturing a graph
@@ -60,105 +63,79 @@ class GANTrainer(EpochTrainer):
     ----------
     generator, discriminator : torch.nn.Module
         ``G(z, y)`` and ``D(x, y)``; ``y`` is None for an unconditional pair.
-    loss : {"bce", "lsgan", "hinge", "wgan", "wgan-gp"}, default="bce"
-    lr_g, lr_d : float, default=2e-4
-    betas : tuple, default=(0.5, 0.999)
-        Adam betas (the WGAN loss uses RMSprop, as in its paper).
-    n_critic : int, default=1
-        Discriminator steps per generator step.
-    batch_size : int, default=64
-    min_steps : int, default=1
-        Fewest generator steps per epoch; small sets wrap round (an epoch of a
-        20-image class is otherwise a single step).
-    label_smoothing : float, default=0.0
-    feature_matching : float, default=0.0
-        Weight of the feature-matching term (Salimans et al., 2016) added to the
-        generator loss: squared distance between mean D features of real and fake.
-    diff_augment : str or None, default=None
-        DiffAugment policy applied to real and fake images before every D call.
-    ema : float or None, default=None
-        Decay of an exponential moving average of the generator's weights,
-        warmed up as in TensorFlow's ``ExponentialMovingAverage(num_updates=t)``:
-        the ``t``-th update (from 0) uses ``min(ema, (1 + t) / (10 + t))``, so the
-        random initial weights fade out within the first steps. Without the
-        warm-up they would keep ``ema ** t`` of the average: a third of it after
-        the ~1,100 generator steps of a default PneumoniaMNIST run at 0.999.
-    precision : {"fp32", "bf16"}, default="fp32"
-        "bf16" runs the forward passes under bf16 autocast (weights, optimizer
-        state and losses stay fp32).
-    device : torch.device
-    seed : int
+    config : GANConfig, default=None
+        The training options (None: the defaults; ``"auto"`` resolved for the
+        generator's ``image_shape``): ``loss``,
+        ``lr`` and ``lr_d``, ``n_critic``, ``batch_size``,
+        ``min_steps_per_epoch``, ``label_smoothing``, ``feature_matching``,
+        ``diff_augment``, ``ema``, ``early_stopping``, ``precision`` and
+        ``cuda_graph``; see :class:`gansampler.GANOverSampler` for each.
+        ``max_epochs`` goes to :meth:`fit`.
+    device : torch.device, default="cpu"
+    seed : int, default=0
         Seeds the trainer's own ``torch.Generator``; global RNG is never used.
+    lr_scale : float, default=1.0
+        Multiplies both learning rates (a retry after divergence halves them).
     monitor : bool, default=False
         Record a cheap quality signal after every epoch, ``metrics["fd"]``: the
         Fréchet distance between a fixed subset of at most 512 real images and
         as many images generated from fixed noise, both projected onto 64 fixed
         random directions of pixel space (see :class:`QualityMonitor`).
-    patience : int or None, default=None
-        Early stopping (implies ``monitor``): stop when ``fd`` has not improved by
-        1% for ``patience`` epochs, and keep the generator of the best epoch.
+        ``config.early_stopping`` implies it.
     callbacks : list of callable, default=()
         Each is called as ``cb(epoch, metrics)`` after every epoch.
-    cuda_graph : bool, default=True
-        On CUDA, capture the training step once as a CUDA graph and replay it
-        (see :mod:`gansampler.training._graph`): these small networks are bound by
-        kernel launches there. Only steps that draw no random numbers of their
-        own are graphed, so not with ``diff_augment`` or ``loss="wgan-gp"``, and
-        only in the main thread (see :func:`graphs_step`); the CPU always runs
-        the step eagerly. :attr:`step_graph` is the graph, or None.
+
+    Notes
+    -----
+    Adam runs with betas (0.5, 0.999) as in DCGAN (Radford et al., 2016); the
+    WGAN loss uses RMSprop, as in its paper. The EMA generator is warmed up as
+    TensorFlow's ``ExponentialMovingAverage(num_updates=t)``: the ``t``-th
+    update (from 0) uses ``min(ema, (1 + t) / (10 + t))``, so the random initial
+    weights fade out within the first steps instead of keeping ``ema ** t`` of
+    the average. ``precision="auto"`` is resolved by
+    :func:`gansampler._device.resolve_precision`; "bf16" runs the forward
+    passes under bf16 autocast (weights, optimizer state and losses stay fp32).
+    On CUDA the step is captured once as a CUDA graph and replayed (these small
+    networks are bound by kernel launches there), only for steps that draw no
+    random numbers of their own and in the main thread (see
+    :func:`uses_step_graph`); :attr:`step_graph` is the graph, or None.
     """
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        *,
-        loss="bce",
-        lr_g=2e-4,
-        lr_d=2e-4,
-        betas=(0.5, 0.999),
-        n_critic=1,
-        batch_size=64,
-        min_steps=1,
-        label_smoothing=0.0,
-        feature_matching=0.0,
-        diff_augment=None,
-        ema=None,
-        precision="fp32",
-        device="cpu",
-        seed=0,
-        monitor=False,
-        patience=None,
-        callbacks=(),
-        cuda_graph=True,
-    ):
-        super().__init__(_METRICS, batch_size=batch_size, min_steps=min_steps, device=device, seed=seed,
-                         patience=patience, callbacks=callbacks, precision=precision)
-        self.monitor = monitor or patience is not None
+    def __init__(self, generator, discriminator, config=None, *, device="cpu", seed=0, lr_scale=1.0, monitor=False,
+                 callbacks=()):
+        image_shape = generator.image_shape
+        # "auto" settings mean what they mean for these images
+        config = GANConfig.from_params({} if config is None else config.to_dict(), image_shape)
+        precision = resolve_precision(config.precision, device, image_shape, config.architecture)
+        super().__init__(_METRICS, batch_size=config.batch_size, min_steps=config.min_steps_per_epoch, device=device,
+                         seed=seed, early_stopping=config.early_stopping, callbacks=callbacks, precision=precision)
+        self.config = config
+        self.monitor = monitor or config.early_stopping is not None
         self.quality_monitor = None
         self.G = generator.to(self.device)
         self.D = discriminator.to(self.device)
-        self.loss = make_loss(loss, label_smoothing=label_smoothing, generator=self.rng)
-        self.n_critic = n_critic
-        self.feature_matching = feature_matching
-        self.policy = check_policy(diff_augment)
-        self.ema_decay = ema
+        self.loss = make_loss(config.loss, label_smoothing=config.label_smoothing, generator=self.rng)
+        self.n_critic = config.n_critic
+        self.feature_matching = config.feature_matching
+        self.policy = check_policy(config.diff_augment)
+        self.ema_decay = config.ema
         self.ema_updates = 0
-        self.G_ema = copy.deepcopy(self.G).eval() if ema else None
+        self.G_ema = copy.deepcopy(self.G).eval() if config.ema else None
         if self.G_ema is not None:
             self.G_ema.requires_grad_(False)
-        graphed = graphs_step(cuda_graph, self.device, self.policy, loss)
+        graphed = uses_step_graph(config.cuda_graph, self.device, self.policy, config.loss)
         self.step_graph = StepGraph(self.step, self.G.latent_dim, self.rng) if graphed else None
         # channels-last convolutions: faster with cuDNN, and with oneDNN on CPU
         # for these networks (docs/performance.md)
         self.G.to(memory_format=torch.channels_last)
         self.D.to(memory_format=torch.channels_last)
-        if loss == "wgan":
+        lr_g, lr_d = config.lr * lr_scale, (config.lr_d or config.lr) * lr_scale
+        if config.loss == "wgan":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=lr_g, capturable=graphed)
             self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=lr_d, capturable=graphed)
         else:
-            self.opt_g = adam(self.G.parameters(), lr=lr_g, betas=betas, capturable=graphed)
-            self.opt_d = adam(self.D.parameters(), lr=lr_d, betas=betas, capturable=graphed)
+            self.opt_g = adam(self.G.parameters(), lr=lr_g, betas=_BETAS, capturable=graphed)
+            self.opt_d = adam(self.D.parameters(), lr=lr_d, betas=_BETAS, capturable=graphed)
 
     # -- the pieces of one step ---------------------------------------------------
     def autocast(self):
@@ -280,7 +257,7 @@ class GANTrainer(EpochTrainer):
         return total / max(n_steps, 1)
 
     def score(self, metrics):
-        """With ``monitor`` or ``patience``: the monitor's Fréchet distance for
+        """With ``monitor`` or ``early_stopping``: the monitor's Fréchet distance for
         this epoch, also recorded as ``metrics["fd"]``; else None."""
         if self.quality_monitor is None:
             return None

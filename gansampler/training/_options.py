@@ -10,14 +10,15 @@ import dataclasses
 import numbers
 from dataclasses import field
 
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 __all__ = ["ConfigMixin", "integer", "option"]
 
 
-def option(default, *constraint):
-    """A config field that is an estimator parameter: ``default`` and its constraints."""
-    return field(default=default, metadata={"constraint": list(constraint)})
+def option(default, *constraint, estimator=True):
+    """A config field with ``default`` and its constraints; an estimator
+    parameter unless ``estimator=False`` (a value the estimator derives)."""
+    return field(default=default, metadata={"constraint": list(constraint), "estimator": estimator})
 
 
 def integer(low, default):
@@ -31,7 +32,13 @@ class ConfigMixin:
     @classmethod
     def parameter_constraints(cls):
         """The ``_parameter_constraints`` entries of the estimator's options."""
-        return {f.name: f.metadata["constraint"] for f in dataclasses.fields(cls) if "constraint" in f.metadata}
+        return {f.name: f.metadata["constraint"] for f in dataclasses.fields(cls) if f.metadata.get("estimator")}
+
+    def __post_init__(self):
+        # the estimators validate their parameters; this catches a config built by hand
+        constraints = {f.name: f.metadata["constraint"] for f in dataclasses.fields(self) if "constraint" in f.metadata}
+        validate_parameter_constraints(constraints, {name: getattr(self, name) for name in constraints},
+                                       caller_name=type(self).__name__)
 
     @classmethod
     def _known(cls, params, overrides):

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import torch
 
-from .._device import resolve_precision
+from .._random import SEED_BOUND
 from ..augmentation import transform_batch
 from ..exceptions import GANTrainingError
 from ..nn import ClassView, LatentGaussian, build_networks
@@ -16,7 +16,7 @@ from ._generate import generate
 from ._loop import GANTrainer
 from ._progress import Progress
 
-__all__ = ["GANSampleWarning", "autoencoder_init", "check_seed", "pre_augment", "train_gan"]
+__all__ = ["GANSampleWarning", "autoencoder_init", "attempt_seed", "pre_augment", "train_gan"]
 
 #: Trainings per model before a failed sample check is final.
 CHECK_ATTEMPTS = 2
@@ -41,12 +41,12 @@ def _label_text(label):
 
 
 
-def check_seed(seed, attempt):
+def attempt_seed(seed, attempt):
     """The seed of a model's ``attempt``-th training (0: ``seed`` itself), derived
     deterministically from the seed ``random_state`` gave it."""
     if attempt == 0:
         return int(seed)
-    return int(np.random.SeedSequence([int(seed), attempt]).generate_state(1)[0] % np.iinfo(np.int32).max)
+    return int(np.random.SeedSequence([int(seed), attempt]).generate_state(1)[0] % SEED_BOUND)
 
 
 def autoencoder_init(x, groups, config, seed, device, verbose=0):
@@ -100,7 +100,6 @@ def _fit(x, y, n_classes, config, seed, device, label, progress, init=None):
     """One training, retried once from ``seed + 1`` at half the learning rates
     if a loss becomes non-finite; ``init`` (see :func:`train_gan`) starts it
     from an autoencoder."""
-    precision = resolve_precision(config.precision, device, x.shape[1:], config.architecture)
     x_t = torch.from_numpy(x)
     y_t = None if y is None else torch.from_numpy(y)
     for attempt in range(2):
@@ -110,15 +109,8 @@ def _fit(x, y, n_classes, config, seed, device, label, progress, init=None):
                               **config.network_kwargs)
         if init is not None:
             G, D = _initialise(G, D, init)
-        scale = 2.0**-attempt
-        trainer = GANTrainer(
-            G, D, loss=config.loss, lr_g=config.lr * scale, lr_d=(config.lr_d or config.lr) * scale,
-            n_critic=config.n_critic, batch_size=config.batch_size, min_steps=config.min_steps_per_epoch,
-            label_smoothing=config.label_smoothing, feature_matching=config.feature_matching,
-            diff_augment=config.diff_augment, ema=config.ema, precision=precision, device=device,
-            seed=seed + attempt, patience=config.early_stopping,
-            callbacks=[progress.model(label, config.max_epochs)], cuda_graph=config.cuda_graph,
-        )
+        trainer = GANTrainer(G, D, config, device=device, seed=seed + attempt, lr_scale=2.0**-attempt,
+                             callbacks=[progress.model(label, config.max_epochs)])
         try:
             history = trainer.fit(x_t, y_t, max_epochs=config.max_epochs)
         except GANTrainingError as exc:
@@ -158,7 +150,7 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose=0, progress=
     learning rates. With ``config.sample_check`` set, the trained generator's
     images are checked against ``x`` (:func:`check_samples`: noise, collapse,
     off statistics); a failing model is trained once more from a fresh seed
-    derived from ``seed`` (:func:`check_seed`), and if it fails again, a
+    derived from ``seed`` (:func:`attempt_seed`), and if it fails again, a
     :class:`GANTrainingError` is raised ("raise") or a
     :class:`GANSampleWarning` issued ("warn"). The checks are recorded in the
     last epoch of the history, under ``"sample_check"``.
@@ -205,11 +197,11 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose=0, progress=
         for attempt in range(CHECK_ATTEMPTS if config.sample_check else 1):
             if attempt:
                 progress.again(config.max_epochs)
-            G, D, history = _fit(x_train, y_train, n_classes, config, check_seed(seed, attempt), device, label,
+            G, D, history = _fit(x_train, y_train, n_classes, config, attempt_seed(seed, attempt), device, label,
                                  progress, init)
             if not config.sample_check:
                 return G, D, history
-            checks = _check(G, x, y, n_classes, check_seed(seed, attempt))
+            checks = _check(G, x, y, n_classes, attempt_seed(seed, attempt))
             attempts.append({str(k): c.to_dict() for k, c in checks.items()} if n_classes
                             else checks[None].to_dict())
             failed = {k: c for k, c in checks.items() if not c.passed}
