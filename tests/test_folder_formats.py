@@ -317,3 +317,23 @@ def test_missing_pydicom_names_the_install_command(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"x\.dcm' is a DICOM file: reading it needs pydicom, "
                                          r"pip install 'gansampler\[dicom\]'"):
         load_image_folder(tmp_path)
+
+
+def test_jpeg_compressed_dicom_is_decoded(tmp_path):
+    pytest.importorskip("pydicom")
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEGBaseline8Bit
+
+    gray = _gray(3, (16, 16))
+    buffer = io.BytesIO()
+    Image.fromarray(gray).save(buffer, "JPEG", quality=95)
+    ds = _dicom(tmp_path / "a" / "plain.dcm", gray)
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.PixelData = encapsulate([buffer.getvalue()])
+    ds["PixelData"].VR = "OB"
+    (tmp_path / "b").mkdir()
+    ds.save_as(tmp_path / "b" / "jpeg.dcm", enforce_file_format=True)
+    X, _, _ = load_image_folder(tmp_path)
+    decoded = np.asarray(Image.open(buffer))
+    np.testing.assert_array_equal(X[0, 0], gray)
+    assert np.abs(X[1, 0].astype(int) - decoded).max() <= 1  # the decoder's rounding
