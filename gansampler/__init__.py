@@ -2,11 +2,12 @@
 
 from .classifier import CNNClassifier
 from .exceptions import GANTrainingError
-from .over_sampling import AugmentationOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
+from .over_sampling import AddOn, AugmentationOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
 
 __version__ = "0.2.0"
 
 __all__ = [
+    "AddOn",
     "AugmentationOverSampler",
     "CNNClassifier",
     "GANOverSampler",

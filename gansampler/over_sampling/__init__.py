@@ -3,6 +3,7 @@
 from ._augment import AugmentationOverSampler
 from ._gan import GANOverSampler
 from ._latent_smote import LatentSMOTE
+from ._strategy import AddOn
 from ._vae import VAEOverSampler
 
-__all__ = ["AugmentationOverSampler", "GANOverSampler", "LatentSMOTE", "VAEOverSampler"]
+__all__ = ["AddOn", "AugmentationOverSampler", "GANOverSampler", "LatentSMOTE", "VAEOverSampler"]
