@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ImageFormat", "check_image_shape", "check_images"]
+__all__ = ["ImageFormat", "check_image_shape", "check_images", "check_pixel_dtype"]
 
 
 def check_image_shape(image_shape):
@@ -140,6 +140,27 @@ def _value_range(X):
     return low, high
 
 
+def check_pixel_dtype(X):
+    """``X`` as an array of real numbers (pixel values).
+
+    Raises
+    ------
+    TypeError
+        For strings, objects, booleans or complex numbers.
+    """
+    X = np.asarray(X)
+    if X.dtype.kind in "OUSV":
+        raise TypeError(
+            "X must hold numbers (pixel values); got an array of dtype "
+            f"{X.dtype}. Convert strings or objects to a numeric dtype first."
+        )
+    if X.dtype.kind == "b":
+        raise TypeError("X must hold numbers (pixel values), got a boolean array.")
+    if X.dtype.kind == "c":
+        raise TypeError("X must hold real numbers, got a complex array.")
+    return X
+
+
 def check_images(X, image_shape=None, *, tabular=True, allow_nan=False):
     """Bring a validated numeric array to ``(n, C, H, W)`` and describe its format.
 
@@ -160,18 +181,7 @@ def check_images(X, image_shape=None, *, tabular=True, allow_nan=False):
         A view of ``X`` (same dtype).
     fmt : ImageFormat
     """
-    if isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
-        raise TypeError(
-            "X must hold numbers (pixel values); got an array of dtype "
-            f"{X.dtype}. Convert strings or objects to a numeric dtype first."
-        )
-    X = np.asarray(X)
-    if X.dtype.kind in "OUSV":
-        raise TypeError(f"X must hold numbers (pixel values), got dtype {X.dtype}.")
-    if X.dtype.kind == "b":
-        raise TypeError("X must hold numbers (pixel values), got a boolean array.")
-    if X.dtype.kind == "c":
-        raise TypeError("X must hold real numbers, got a complex array.")
+    X = check_pixel_dtype(X)
     if X.ndim not in (2, 3, 4):
         raise ValueError(
             "X must be 2-D (n, n_features), 3-D (n, H, W) or 4-D (n, C, H, W); "

@@ -1,7 +1,6 @@
 """CNNClassifier: a skorch classifier for image arrays in gansampler's layouts."""
 
 import contextlib
-import inspect
 
 import numpy as np
 import torch
@@ -18,7 +17,7 @@ from ._docstrings import DOCS
 from ._images import ImageFormat, check_images
 from ._online_augment import OnlineAugmentMixin
 from ._persistence import PersistenceMixin, to_json_value
-from ._random import check_random_state, seeded_torch
+from ._random import check_random_state, draw_seed, seeded_torch
 from .nn import SmallCNN
 
 __all__ = ["CNNClassifier"]
@@ -70,6 +69,17 @@ class ShuffledArrayLoader(ArrayLoader):
 
 
 @Substitution(**DOCS)
+def _from_format_1(state):
+    """A format-1 file's state in the current layout: it records the network's
+    ``stride_above`` beside the parameters, and holds none where every
+    convolution ran at stride 1."""
+    state = dict(state)
+    params = dict(state["params"])
+    if state.pop("stride_above", None) is None:
+        params.setdefault("module__stride_above", None)
+    return {**state, "params": params}
+
+
 class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
     """A small CNN classifier (skorch) for images, usable in imblearn pipelines.
 
@@ -204,7 +214,7 @@ class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
     @contextlib.contextmanager
     def _seeded(self):
         random_state = check_random_state(self.random_state)
-        seed = random_state.randint(np.iinfo(np.int32).max)
+        seed = draw_seed(random_state)
         with seeded_torch(seed, self.device_):
             yield random_state  # augmentation draws its seed next, only when on
 
@@ -228,11 +238,8 @@ class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
         if not reset:
             check_is_fitted(self, "image_shape_")
             shape = getattr(X, "shape", ())
-            if len(shape) in (3, 4) and (1, *shape[1:])[-3:] != self.image_shape_:
-                raise ValueError(
-                    f"X has images of shape {tuple(shape[1:])}, but "
-                    f"{type(self).__name__} was fitted on {self.image_shape_}."
-                )
+            if len(shape) in (3, 4):  # before validate_data's less specific feature count
+                self._check_fitted_shape((1, *shape[1:])[-3:])
         kwargs = dict(
             accept_sparse=False, allow_nd=True, dtype="numeric", ensure_all_finite=True
         )
@@ -244,12 +251,14 @@ class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
         if reset:
             self.image_shape_ = fmt.image_shape
             self._image_format = fmt
-        elif fmt.image_shape != self.image_shape_:
-            raise ValueError(
-                f"X has images of shape {fmt.image_shape}, but {type(self).__name__}"
-                f" was fitted on {self.image_shape_}."
-            )
+        else:
+            self._check_fitted_shape(fmt.image_shape)
         return self._image_format.to_model(images), y
+
+    def _check_fitted_shape(self, image_shape):
+        if tuple(image_shape) != self.image_shape_:
+            raise ValueError(f"X has images of shape {tuple(image_shape)}, but {type(self).__name__} was fitted "
+                             f"on {self.image_shape_}.")
 
     def _encode_y(self, y, reset):
         check_classification_targets(y)
@@ -356,6 +365,8 @@ class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     _fitted_attribute = "image_shape_"
+    _format_version = 2
+    _upgrades = {1: _from_format_1}
     _SAVED_PARAMS = ("image_shape", "class_weight", "augment", "max_epochs", "batch_size", "lr", "random_state")
 
     def save(self, path):
@@ -383,18 +394,12 @@ class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
             "classes_dtype": self._classes.dtype.str,
             "class_weight_": to_json_value(getattr(self, "class_weight_", None)),
             "n_features_in_": int(self.n_features_in_),
-            "stride_above": self.module_.stride_above,
         }
         return self.module_.state_dict(), state
 
     @classmethod
     def _from_saved_state(cls, tensors, state, device):
-        params = dict(state["params"])
-        # files written before SmallCNN had strided blocks hold stride-1 networks
-        stride_above = state.get("stride_above")
-        if stride_above != inspect.signature(SmallCNN).parameters["stride_above"].default:
-            params.setdefault("module__stride_above", stride_above)
-        clf = cls(**params, device=device)
+        clf = cls(**state["params"], device=device)
         clf._image_format = ImageFormat.from_dict(state["image_format"])
         clf.image_shape_ = clf._image_format.image_shape
         clf._classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))

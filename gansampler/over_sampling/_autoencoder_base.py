@@ -2,17 +2,15 @@
 decoding, and saving."""
 
 import inspect
-import numbers
 
 import numpy as np
 import torch
-from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
 from .._random import draw_seed
 from ..nn import build_autoencoder
 from ..training import AutoencoderConfig, train_autoencoder
-from ._base import BaseImageOverSampler, SavedSamplerMixin, write_chunks
+from ._base import BaseImageOverSampler, SavedSamplerMixin
 
 __all__ = ["AutoencoderSampler", "decode"]
 
@@ -52,10 +50,6 @@ class AutoencoderSampler(SavedSamplerMixin, BaseImageOverSampler):
         "device": [str, torch.device],
     }
 
-    def _fit_resample(self, X, y):
-        self.classes_ = np.unique(y)
-        return super()._fit_resample(X, y)
-
     def _config(self, fmt):
         return AutoencoderConfig.from_params(self.get_params(), fmt.image_shape, fmt.is_image, **self._extra_config())
 
@@ -74,25 +68,6 @@ class AutoencoderSampler(SavedSamplerMixin, BaseImageOverSampler):
                                                        self.verbose)
         self.history_ = {"autoencoder": history}
         return index
-
-    def _check_sample_request(self, n_samples, y):
-        check_is_fitted(self, self._fitted_attribute)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
-            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
-        if y not in self.classes_:
-            raise ValueError(f"No class {y!r} in the fitted data; classes: {self.classes_.tolist()}")
-        self._check_request_size(self._image_format, n_samples)
-
-    def _write(self, chunks, n_samples):
-        """``n_samples`` images from model-space ``chunks``, in the fitted format."""
-        fmt = self._image_format
-        out = fmt.to_layout(np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype))
-        write_chunks(chunks, out, 0, fmt.from_model)
-        return out
-
-    @staticmethod
-    def _seed(random_state):
-        return draw_seed(random_state)
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     def _extra_tensors(self):

@@ -7,16 +7,18 @@ here reads the images' layout, asks the subclass for new images per class in the
 layout, dtype and range, after the untouched originals.
 """
 
+import numbers
 from abc import abstractmethod
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from scipy import sparse
+from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from .._device import resolve_device
-from .._images import ImageFormat, check_images
+from .._images import ImageFormat, check_images, check_pixel_dtype
 from .._persistence import PersistenceMixin, to_json_value
 from .._random import check_random_state
 
@@ -60,11 +62,7 @@ class BaseImageOverSampler(BaseOverSampler):
                 "dense; convert with X.toarray()."
             )
         if not hasattr(X, "iloc"):
-            array = np.asarray(X)
-            if array.dtype.kind in "OUSV":
-                raise TypeError(
-                    f"X must hold numbers (pixel values), got dtype {array.dtype}."
-                )
+            check_pixel_dtype(X)
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         X, y = validate_data(
             self,
@@ -124,6 +122,7 @@ class BaseImageOverSampler(BaseOverSampler):
             )
 
     def _fit_resample(self, X, y):
+        self.classes_ = np.unique(y)
         images, fmt = check_images(X, self.image_shape)
         self.image_shape_ = fmt.image_shape
         self._image_format = fmt
@@ -167,9 +166,38 @@ class BaseImageOverSampler(BaseOverSampler):
 
 
 class SavedSamplerMixin(PersistenceMixin):
-    """Saving a fitted sampler: the state every one has (parameters, image
-    format, classes, ``sampling_strategy_``, ``history_``), beside what the
-    subclass adds in ``_state_to_save`` / ``_from_saved_state``."""
+    """A fitted sampler that draws more images with ``sample`` and saves itself.
+
+    ``sample`` checks its arguments and writes into one output array in the
+    fitted data's layout (:meth:`_check_sample_request`, :meth:`_write`).
+    Saving keeps the state every sampler has (parameters, image format,
+    classes, ``sampling_strategy_``, ``history_``), beside what the subclass
+    adds in ``_state_to_save`` / ``_from_saved_state``.
+    """
+
+    def _sample_labels(self):
+        """The classes ``sample`` can draw: every fitted class."""
+        return self.classes_
+
+    def _check_sample_request(self, n_samples, y):
+        """Check ``sample``'s arguments."""
+        check_is_fitted(self, self._fitted_attribute)
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
+            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
+        labels = np.asarray(list(self._sample_labels()))
+        if y not in labels:
+            raise ValueError(f"No generator for class {y!r}; fitted classes with generators: "
+                             f"{sorted(labels.tolist())}")
+        self._check_request_size(self._image_format, n_samples)
+
+    def _write(self, chunks, n_samples):
+        """``n_samples`` images from model-space ``chunks``, in the fitted data's
+        layout, dtype and range (a view of one new array, written chunk by
+        chunk as ``fit_resample`` writes)."""
+        fmt = self._image_format
+        out = fmt.to_layout(np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype))
+        write_chunks(chunks, out, 0, fmt.from_model)
+        return out
 
     def _sampler_state(self):
         return {

@@ -7,7 +7,6 @@ import torch
 from imblearn.utils import Substitution
 from joblib import Parallel, delayed
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
 from .._docstrings import DOCS
@@ -15,7 +14,7 @@ from .._persistence import to_json_value
 from .._random import draw_seed
 from ..nn import ClassView, LatentGaussian, build_networks
 from ..training import GANConfig, Progress, autoencoder_init, generate, train_gan
-from ._base import BaseImageOverSampler, SavedSamplerMixin, write_chunks
+from ._base import BaseImageOverSampler, SavedSamplerMixin
 from ._selection import SELECTIONS, draw_selected
 
 __all__ = ["GANOverSampler"]
@@ -271,10 +270,6 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _fit_resample(self, X, y):
-        self.classes_ = np.unique(y)
-        return super()._fit_resample(X, y)
-
     def _generate(self, images, fmt, y, targets, random_state):
         """Train the GANs, then draw each class's new images (model space)."""
         self.device_ = resolve_device(self.device)
@@ -344,6 +339,9 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         self.generators_ = {task[0]: G for task, (G, _, _) in zip(tasks, results)}
         return {task[0]: D for task, (_, D, _) in zip(tasks, results)}
 
+    def _sample_labels(self):
+        return self.generators_
+
     def sample(self, n_samples, y, random_state=None):
         """Draw new images of class ``y`` from the fitted generator.
 
@@ -361,22 +359,8 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         X : ndarray
             ``n_samples`` images in the layout, dtype and range of the fitted data.
         """
-        check_is_fitted(self, "generators_")
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
-            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
-        if y not in self.generators_:
-            raise ValueError(
-                f"No generator for class {y!r}; fitted classes with generators: "
-                f"{sorted(np.asarray(list(self.generators_)).tolist())}"
-            )
-        fmt = self._image_format
-        self._check_request_size(fmt, n_samples)
-        seed = draw_seed(random_state)
-        # in the fitted data's layout from the start (a view of a new array), so
-        # chunks are written as from_model gives them, as fit_resample writes them
-        out = fmt.to_layout(np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype))
-        write_chunks(generate(self.generators_[y], n_samples, seed, self.device_), out, 0, fmt.from_model)
-        return out
+        self._check_sample_request(n_samples, y)
+        return self._write(generate(self.generators_[y], n_samples, draw_seed(random_state), self.device_), n_samples)
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     def _state_to_save(self):

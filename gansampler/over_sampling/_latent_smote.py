@@ -182,7 +182,7 @@ class LatentSMOTE(AutoencoderSampler):
             In the layout, dtype and range of the fitted data.
         """
         self._check_sample_request(n_samples, y)
-        codes, _ = self._smote({y: n_samples}, self._seed(random_state))
+        codes, _ = self._smote({y: n_samples}, draw_seed(random_state))
         return self._write(decode(self.autoencoder_.decoder, codes, self.device_), n_samples)
 
     def _extra_tensors(self):

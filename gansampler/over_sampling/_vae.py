@@ -150,4 +150,4 @@ class VAEOverSampler(AutoencoderSampler):
             In the layout, dtype and range of the fitted data.
         """
         self._check_sample_request(n_samples, y)
-        return self._write(self._draw(y, n_samples, self._seed(random_state)), n_samples)
+        return self._write(self._draw(y, n_samples, draw_seed(random_state)), n_samples)
