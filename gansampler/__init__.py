@@ -2,7 +2,14 @@
 
 from .classifier import CNNClassifier
 from .exceptions import GANTrainingError
-from .over_sampling import AddOn, AugmentationOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
+from .over_sampling import (
+    AddOn,
+    AugmentationOverSampler,
+    DiffusionOverSampler,
+    GANOverSampler,
+    LatentSMOTE,
+    VAEOverSampler,
+)
 
 __version__ = "0.2.0"
 
@@ -10,6 +17,7 @@ __all__ = [
     "AddOn",
     "AugmentationOverSampler",
     "CNNClassifier",
+    "DiffusionOverSampler",
     "GANOverSampler",
     "GANTrainingError",
     "LatentSMOTE",

@@ -12,7 +12,7 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from gansampler import GANOverSampler, LatentSMOTE, VAEOverSampler
+from gansampler import DiffusionOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
 
 TINY = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16)
 SAMPLERS = {
@@ -22,7 +22,18 @@ SAMPLERS = {
     # a few more epochs: one leaves an autoencoder's decoder at its constant start
     "vae": lambda **kw: VAEOverSampler(**{**TINY, "max_epochs": 5}, **kw),
     "latent-smote": lambda **kw: LatentSMOTE(**{**TINY, "max_epochs": 5}, k_neighbors=3, **kw),
+    "diffusion": lambda **kw: _diffusion(**kw),
 }
+
+
+def _diffusion(architecture="auto", **kw):
+    pytest.importorskip("diffusers")
+    # a few steps make noise the sample check would refuse; the contract's
+    # convolutional network is named for the GANs: the diffusion model's is the UNet
+    return DiffusionOverSampler(max_steps=4, n_sampling_steps=2, width=4, batch_size=16, sample_check=None,
+                                architecture="unet" if architecture == "dcgan" else architecture, **kw)
+
+
 make = pytest.mark.parametrize("make", SAMPLERS.values(), ids=SAMPLERS.keys())
 
 
