@@ -3,7 +3,7 @@
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
-from gansampler import CNNClassifier, GANOverSampler, LatentSMOTE, VAEOverSampler
+from gansampler import CNNClassifier, FilteredOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
 
 
 def _sampler_failures(estimator):
@@ -23,6 +23,8 @@ def _sampler_failures(estimator):
                        init="autoencoder", init_epochs=1),
         VAEOverSampler(max_epochs=2, width=4, latent_dim=4, random_state=0),
         LatentSMOTE(max_epochs=2, width=4, latent_dim=4, k_neighbors=3, random_state=0),
+        FilteredOverSampler(VAEOverSampler(max_epochs=2, width=4, latent_dim=4),
+                            classifier=CNNClassifier(max_epochs=1, module__width=4), random_state=0),
     ],
     expected_failed_checks=_sampler_failures,
 )
