@@ -126,7 +126,8 @@ class CNNClassifier(PersistenceMixin, OnlineAugmentMixin, NeuralNetClassifier):
         It seeds weight initialisation, dropout and shuffling through torch's
         default generators, forked and restored around ``fit``; fits in threads
         of one process (joblib's threading backend) take turns so that each
-        gives what it would alone.
+        gives what it would alone. Online augmentation draws from its own
+        ``torch.Generator``, seeded from it.
     verbose : int, default=0
         1 prints skorch's per-epoch table.
     **kwargs

@@ -16,7 +16,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
-from gansampler import AddOn, CNNClassifier, FilteredOverSampler, VAEOverSampler
+from gansampler import (
+    AddOn,
+    AugmentationOverSampler,
+    CNNClassifier,
+    FilteredOverSampler,
+    GANOverSampler,
+    LatentSMOTE,
+    VAEOverSampler,
+)
 
 SEEN = []  # (who, method, array) for every array the stubs are given
 
@@ -162,6 +170,31 @@ def test_default_classifier_is_a_small_cnn():
     sampler.fit_resample(X, y)
     assert isinstance(sampler.classifier_, CNNClassifier) and sampler.classifier_.class_weight == "balanced"
     assert sampler.filter_report_[1]["kept"] == 16
+
+
+TINY = dict(max_epochs=1, width=4, latent_dim=8, batch_size=16)
+INNER = {
+    "gan": lambda: GANOverSampler(**TINY, sample_check=None),
+    "vae": lambda: VAEOverSampler(**TINY),
+    "latent-smote": lambda: LatentSMOTE(**TINY, k_neighbors=3),
+    "augment": lambda: AugmentationOverSampler(),
+}
+
+
+@pytest.mark.parametrize("make", INNER.values(), ids=INNER.keys())
+def test_every_gansampler_sampler_inside_with_an_add_on_amount(make):
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, size=(48, 8, 8)).astype(np.uint8)
+    y = np.array(["normal"] * 16 + ["pneumonia"] * 32)
+    sampler = FilteredOverSampler(make(), sampling_strategy=AddOn(0.5), classifier=BrightnessClassifier(),
+                                  random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert Counter(y_res.tolist()) == {"normal": 24, "pneumonia": 32}
+    np.testing.assert_array_equal(X_res[:48], X)
+    assert X_res.dtype == np.uint8 and X_res.shape == (56, 8, 8)
+    report = sampler.filter_report_["normal"]
+    assert report["candidates"] == 16 and report["kept"] == 8
+    assert sampler.sampler_.sampling_strategy == {"normal": 32}
 
 
 @pytest.mark.parametrize(
