@@ -3,7 +3,14 @@
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
-from gansampler import CNNClassifier, FilteredOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
+from gansampler import (
+    CNNClassifier,
+    DiffusionOverSampler,
+    FilteredOverSampler,
+    GANOverSampler,
+    LatentSMOTE,
+    VAEOverSampler,
+)
 
 
 def _sampler_failures(estimator):
@@ -23,6 +30,7 @@ def _sampler_failures(estimator):
                        init="autoencoder", init_epochs=1),
         VAEOverSampler(max_epochs=2, width=4, latent_dim=4, random_state=0),
         LatentSMOTE(max_epochs=2, width=4, latent_dim=4, k_neighbors=3, random_state=0),
+        DiffusionOverSampler(max_steps=2, n_sampling_steps=2, width=4, sample_check=None, random_state=0),
         FilteredOverSampler(VAEOverSampler(max_epochs=2, width=4, latent_dim=4),
                             classifier=CNNClassifier(max_epochs=1, module__width=4), random_state=0),
     ],

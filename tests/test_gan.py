@@ -284,16 +284,18 @@ def test_every_architecture_gray_and_rgb(architecture, channels):
     assert all(np.isfinite(row["g_loss"]) for row in sampler.history_[1])
 
 
-@pytest.mark.parametrize("estimator", ["GANOverSampler", "VAEOverSampler", "LatentSMOTE"])
+@pytest.mark.parametrize("estimator", ["GANOverSampler", "VAEOverSampler", "LatentSMOTE", "DiffusionOverSampler"])
 def test_every_training_option_is_declared_once_in_its_config(estimator):
     import dataclasses
     import inspect
 
     import gansampler
     from gansampler.training import AutoencoderConfig, GANConfig
+    from gansampler.training._diffusion import DiffusionConfig
 
     estimator = getattr(gansampler, estimator)
-    config = GANConfig if estimator is GANOverSampler else AutoencoderConfig
+    config = {GANOverSampler: GANConfig, gansampler.DiffusionOverSampler: DiffusionConfig}.get(estimator,
+                                                                                              AutoencoderConfig)
     signature = inspect.signature(estimator).parameters
     options = {k: v for k, v in config.parameter_constraints().items() if k in signature}
     assert len(options) >= 9

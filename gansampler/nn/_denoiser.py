@@ -33,7 +33,7 @@ def import_diffusers():
 
 def _levels(image_shape):
     """Resolutions of the UNet: halve while the smallest side stays at least 4
-    pixels, at most five (8 px: 2 levels, 28: 3, 64: 4, 128: 5)."""
+    pixels, at most five (8 px: 2 levels, 28: 3, 64 and 128: 5)."""
     side = min(image_shape[1:])
     return max(1, min(5, int(math.log2(side / 4)) + 1))
 

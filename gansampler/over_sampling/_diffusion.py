@@ -1,13 +1,11 @@
 """DiffusionOverSampler: new images from a class-conditional diffusion model
 trained on every class, with near-copies of training images drawn again."""
 
-import numbers
 import warnings
 
 import numpy as np
 import torch
 from imblearn.utils import Substitution
-from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .._device import resolve_device, resolve_precision
@@ -20,7 +18,7 @@ from ..nn._denoiser import build_denoiser
 from ..training._check import N_CHECK, check_samples
 from ..training._diffusion import DiffusionConfig, ddim_sample, train_diffusion
 from ..training._train import CHECK_ATTEMPTS, GANSampleWarning, attempt_seed
-from ._base import BaseImageOverSampler, SavedSamplerMixin, write_chunks
+from ._base import BaseImageOverSampler, SavedSamplerMixin
 
 __all__ = ["DiffusionOverSampler"]
 
@@ -212,10 +210,6 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         self.verbose = verbose
 
     # -- fitting -----------------------------------------------------------------
-    def _fit_resample(self, X, y):
-        self.classes_ = np.unique(y)
-        return super()._fit_resample(X, y)
-
     def _config(self, n_images=None):
         """The config of the current parameters (``max_steps`` as fitted, when fitted)."""
         fmt = self._image_format
@@ -339,16 +333,8 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         X : ndarray
             In the layout, dtype and range of the fitted data.
         """
-        check_is_fitted(self, self._fitted_attribute)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
-            raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}")
-        if y not in self.classes_:
-            raise ValueError(f"No class {y!r} in the fitted data; classes: {self.classes_.tolist()}")
-        fmt = self._image_format
-        self._check_request_size(fmt, n_samples)
-        out = fmt.to_layout(np.empty((n_samples, *fmt.image_shape), dtype=fmt.dtype))
-        write_chunks(self._draw(y, n_samples, draw_seed(random_state)), out, 0, fmt.from_model)
-        return out
+        self._check_sample_request(n_samples, y)
+        return self._write(self._draw(y, n_samples, draw_seed(random_state)), n_samples)
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     def _state_to_save(self):
