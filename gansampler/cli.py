@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["add_data_arguments", "data_options", "main"]
+__all__ = ["add_compare_arguments", "add_data_arguments", "data_options", "main"]
 
 #: Exit status for bad input (as argparse uses).
 USAGE_ERROR = 2
@@ -80,6 +80,35 @@ def add_data_arguments(parser):
                        help="DATA as a CSV file: a row with several labels ('Effusion|Infiltration') is an error "
                             "(default), keeps its first label, or is dropped; multi-label classification is out "
                             "of scope")
+
+
+def add_compare_arguments(parser):
+    """Add the flags that say what a comparison runs: ``--methods``, ``--seeds``,
+    ``--first-seed``, ``--clf-epochs``, ``--image-size``, ``--max-minority``,
+    ``--no-quality``, ``--gan``, ``--variant`` and how images are read (see
+    :func:`add_data_arguments`). ``gansampler compare`` and
+    ``benchmarks/run.py`` both take them from here."""
+    from .benchmark import DEFAULT_METHODS, METHODS, RECIPE_SYNTAX
+
+    names = "; ".join(f"{name}: {m.description}" for name, m in METHODS.items())
+    parser.add_argument("--methods", nargs="+", default=None, metavar="METHOD",
+                        help=f"methods to run (default: {' '.join(DEFAULT_METHODS)}; threshold on two classes "
+                             f"only). {names}. Each can run as {RECIPE_SYNTAX}")
+    parser.add_argument("--seeds", type=positive_int, default=5, help="seeds per method (default: 5)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default: 0)")
+    parser.add_argument("--clf-epochs", type=positive_int, default=None, help="CNNClassifier epochs (default: 10)")
+    parser.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
+                        help="resize a folder's images (needed when they differ in size)")
+    parser.add_argument("--max-minority", type=positive_int, default=None, metavar="N",
+                        help="keep N training images of the smallest class (the lowest label on ties): one fixed "
+                             "draw, the same for every seed and method; the test data is unchanged")
+    parser.add_argument("--no-quality", dest="quality", action="store_false",
+                        help="skip the synthetic-image metrics (FID, PRDC, memorization, C2ST)")
+    parser.add_argument("--gan", action="append", default=[], metavar="KEY=VALUE",
+                        help="a GANOverSampler parameter for every GAN method")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
+                        help="an extra GAN method with these parameters")
+    add_data_arguments(parser)
 
 
 def data_options(args, source):
@@ -203,14 +232,14 @@ def _measure(real, fake, verbose):
 
 def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None, image_size=None, verbose=1,
              sample_check="raise", method="gan", read_options=None, quality=True):
-    """Train a generative sampler (``method``: "gan", "gan-ae", "vae" or
-    "latent-smote") and write ``n`` synthetic images of one class as PNG
+    """Train a generative sampler (``method``: "gan", "gan-ae", "vae",
+    "latent-smote" or "diffusion") and write ``n`` synthetic images of one class as PNG
     files, with ``real_vs_synthetic.png`` and ``quality.json`` beside them.
     ``read_options`` go to the folder or CSV loader (``grayscale``, CSV
     columns); ``quality=False`` leaves the metrics out of ``quality.json``."""
     import json
 
-    from . import GANOverSampler, LatentSMOTE, VAEOverSampler
+    from . import DiffusionOverSampler, GANOverSampler, LatentSMOTE, VAEOverSampler
     from .datasets import save_images
     from .plotting import image_grid
 
@@ -220,10 +249,16 @@ def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None
         raise ValueError(f"class {class_name!r} not in the data; classes: {names}")
     label = int(class_name) if path.suffix == ".npz" else names.index(class_name)
     count = int(np.sum(y == label))
+    if method == "diffusion" and max_epochs is not None:
+        raise ValueError("--max-epochs does not apply to --method diffusion, which trains for a number of "
+                         "optimizer steps (DiffusionOverSampler's max_steps)")
     params = {} if max_epochs is None else {"max_epochs": max_epochs}
+    if method in ("gan", "gan-ae", "diffusion"):
+        params["sample_check"] = sample_check
     if method in ("gan", "gan-ae"):
-        params.update(sample_check=sample_check, init="autoencoder" if method == "gan-ae" else "random")
-    samplers = {"gan": GANOverSampler, "gan-ae": GANOverSampler, "vae": VAEOverSampler, "latent-smote": LatentSMOTE}
+        params.update(init="autoencoder" if method == "gan-ae" else "random")
+    samplers = {"gan": GANOverSampler, "gan-ae": GANOverSampler, "vae": VAEOverSampler, "latent-smote": LatentSMOTE,
+                "diffusion": DiffusionOverSampler}
     sampler = samplers[method](sampling_strategy={label: count + n}, random_state=seed, verbose=verbose, **params)
     start = time.perf_counter()
     X_res, _ = sampler.fit_resample(X, y)
@@ -247,8 +282,6 @@ def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None
 
 
 def _parser():
-    from .benchmark import available_methods
-
     parser = argparse.ArgumentParser(prog="gansampler", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -257,33 +290,17 @@ def _parser():
     p.add_argument("data", help="a folder with one sub-folder per class, a CSV file of image paths and labels, a "
                                 "MedMNIST-style .npz, or 'digits'")
     p.add_argument("--out", default="compare_output", help="the report folder (default: compare_output)")
-    p.add_argument("--methods", nargs="+", default=None,
-                   help="methods to run, from: " + ", ".join(available_methods(2)) + " (default: none, threshold "
-                        "on two classes, class_weight, random, smote, augment and the generative samplers)")
-    p.add_argument("--seeds", type=positive_int, default=5, help="seeds per method (default: 5)")
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--clf-epochs", type=positive_int, default=None, help="CNNClassifier epochs (default: 10)")
-    p.add_argument("--image-size", type=parse_image_size, default=None, metavar="N|HxW",
-                   help="resize a folder's images (needed when they differ in size)")
+    add_compare_arguments(p)
     p.add_argument("--test-size", type=float, default=0.3,
                    help="stratified hold-out where the data has no test split (default: 0.3)")
-    p.add_argument("--max-minority", type=positive_int, default=None, metavar="N",
-                   help="keep N training images of the smallest class (one fixed draw)")
     p.add_argument("--n-jobs", type=int, default=None, help="runs in parallel (joblib)")
     p.add_argument("--backend", choices=["loky", "threading", "dask", "ray"], default=None,
                    help="joblib backend for the runs (dask and ray: an existing cluster, see --scheduler)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --backend dask: the scheduler's address (tcp://host:8786); ray: the cluster's")
-    p.add_argument("--no-quality", dest="quality", action="store_false",
-                   help="skip the synthetic-image metrics (FID, PRDC, memorization, C2ST)")
-    p.add_argument("--gan", action="append", default=[], metavar="KEY=VALUE",
-                   help="a GANOverSampler parameter for every GAN method")
-    p.add_argument("--variant", action="append", default=[], metavar="NAME:K=V;K=V",
-                   help="an extra GAN method with these parameters")
     p.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     p.add_argument("--force", action="store_true", help="start over in an --out that holds other files")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-run lines")
-    add_data_arguments(p)
 
     p = sub.add_parser("demo", help="a small comparison on the bundled digits (about a minute)")
     p.add_argument("--out", default="demo_output", help="the report folder")
@@ -301,9 +318,10 @@ def _parser():
                    help="resize a folder's images (needed when they differ in size)")
     p.add_argument("--max-epochs", type=positive_int, default=None)
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--method", choices=["gan", "gan-ae", "vae", "latent-smote"], default="gan",
-                   help="the sampler: a GAN (default), a GAN started from an autoencoder, a conditional VAE, or "
-                        "SMOTE in an autoencoder's latent space")
+    p.add_argument("--method", choices=["gan", "gan-ae", "vae", "latent-smote", "diffusion"], default="gan",
+                   help="the sampler: a GAN (default), a GAN started from an autoencoder, a conditional VAE, "
+                        "SMOTE in an autoencoder's latent space, or a conditional diffusion model (the diffusion "
+                        "extra)")
     p.add_argument("--sample-check", choices=["raise", "warn", "off"], default="raise",
                    help="what unusable images (noise, collapse, off statistics) do: raise (default: exit 1), warn, "
                         "or off (no check)")

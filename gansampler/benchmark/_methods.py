@@ -6,8 +6,9 @@ classifier instead of the data.
 """
 
 import math
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn import model_selection
@@ -19,6 +20,9 @@ __all__ = [
     "GENERATIVE",
     "METHODS",
     "Method",
+    "RECIPE_SYNTAX",
+    "is_baseline",
+    "parse_method",
     "available_methods",
     "c2st_classifier",
     "check_methods",
@@ -192,17 +196,86 @@ def _variant(name, params):
     return Method(name, f"the GAN with {params}", lambda b: b.gan(**params))
 
 
-def _lookup(method, variants=None):
+#: How a method runs under the recipe of the studies that found synthetic
+#: images useful: the classifier's online augmentation, an add-on amount, a filter.
+RECIPE_SYNTAX = ("[online+]METHOD[@Rx][+filter]: 'online+' trains the CNNClassifier with online augmentation "
+                 "(augment='default'; 'online' alone: no resampling); '@Rx' adds R times each smaller class's real "
+                 "count (AddOn(R), capped at the largest class) instead of balancing; '+filter' keeps the best of "
+                 "twice as many candidates (FilteredOverSampler). Example: online+gan@1x+filter")
+_AMOUNT = re.compile(r"^(?P<base>.+)@(?P<ratio>\d+(?:\.\d*)?|\.\d+)x$")
+_PROBE = Build((1, 8, 8), 0, {})
+
+
+def _recipe(name, base, online, ratio, filtered):
+    """``base`` run under the recipe; ValueError where a part does not apply."""
+    from ..over_sampling import AddOn, FilteredOverSampler
+    from ..over_sampling._base import BaseImageOverSampler
+
+    probe = base.sampler(_PROBE)
+    if ratio is not None and (probe is None or "sampling_strategy" not in probe.get_params(deep=False)):
+        raise ValueError(f"method {name!r}: an amount (@{ratio:g}x) needs a method that resamples with a "
+                         f"sampling_strategy; {base.name!r} has none")
+    if filtered and not isinstance(probe, BaseImageOverSampler):
+        raise ValueError(f"method {name!r}: +filter needs one of gansampler's image samplers (augment and the "
+                         f"generative samplers); {base.name!r} is not one")
+
+    def sampler(b):
+        built = base.sampler(b)
+        if ratio is not None:
+            built.set_params(sampling_strategy=AddOn(ratio))
+        if filtered:
+            built = FilteredOverSampler(built, sampling_strategy=built.sampling_strategy, image_shape=b.image_shape,
+                                        random_state=b.seed)
+        return built
+
+    parts = [base.description] + ([f"{ratio:g}x each smaller class's real count added"] if ratio is not None else [])
+    parts += ["filtered"] if filtered else []
+    parts += ["CNNClassifier with online augmentation"] if online else []
+    return replace(base, name=name, description="; ".join(parts), sampler=sampler,
+                   classifier={**base.classifier, **({"augment": "default"} if online else {})}, default=False)
+
+
+def parse_method(name, variants=None):
+    """The :class:`Method` a name stands for: a name in :data:`METHODS`, a
+    variant's, or one of them under the recipe (see :data:`RECIPE_SYNTAX`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a recipe part that does not apply to its method.
+    """
     variants = variants or {}
-    if method in variants:
-        return _variant(method, variants[method])
-    if method in METHODS:
-        return METHODS[method]
-    raise ValueError(f"unknown method {method!r}")
+    if name in variants:
+        return _variant(name, variants[name])
+    if name in METHODS:
+        return METHODS[name]
+    rest = name
+    online = rest == "online" or rest.startswith("online+")
+    rest = "none" if rest == "online" else rest.removeprefix("online+")
+    filtered = rest.endswith("+filter")
+    rest = rest.removesuffix("+filter")
+    amount = _AMOUNT.match(rest)
+    ratio = float(amount["ratio"]) if amount else None
+    rest = amount["base"] if amount else rest
+    base = _variant(rest, variants[rest]) if rest in variants else METHODS.get(rest)
+    if base is None or (name != "online" and rest == name):
+        raise ValueError(f"unknown method {name!r}")
+    return _recipe(name, base, online, ratio, filtered)
+
+
+def is_baseline(name):
+    """Whether method ``name`` needs no generative model (False for names that
+    do not parse, such as an old comparison's variants)."""
+    try:
+        return parse_method(name).baseline
+    except ValueError:
+        return False
 
 
 def available_methods(n_classes, variants=()):
-    """Every method name that can run on data with ``n_classes`` classes."""
+    """Every method name in the registry (and ``variants``) that can run on data
+    with ``n_classes`` classes; each can also run under the recipe (see
+    :data:`RECIPE_SYNTAX`)."""
     return tuple(dict.fromkeys([*(n for n, m in METHODS.items() if m.runs_on(n_classes)), *variants]))
 
 
@@ -212,22 +285,41 @@ def check_methods(methods, n_classes, variants=()):
     Raises
     ------
     ValueError
-        Naming unknown methods and the ones there are.
+        Naming unknown methods, the ones there are and the recipe syntax.
     """
     available = available_methods(n_classes, variants)
     if methods is None:
         return tuple(m for m in (*DEFAULT_METHODS, *variants) if m in available)
-    unknown = [m for m in methods if m not in available]
+    variant_params = {v: {} for v in variants}
+    unknown, wrong = [], []
+    for m in methods:
+        try:
+            spec = parse_method(m, variant_params)
+        except ValueError as exc:
+            if str(exc).startswith(f"method {m!r}:"):  # a recipe part that does not apply
+                wrong.append(str(exc))
+            else:
+                unknown.append(m)
+            continue
+        if not spec.runs_on(n_classes):
+            unknown.append(m)
+    if wrong:
+        raise ValueError("; ".join(wrong))
     if unknown:
-        why = " ('threshold' needs two classes and scikit-learn >= 1.5)" if "threshold" in unknown else ""
-        raise ValueError(f"unknown method(s) {unknown}{why}; choose from {list(available)}")
+        threshold = any("threshold" in m for m in unknown)
+        why = " ('threshold' needs two classes and scikit-learn >= 1.5)" if threshold else ""
+        raise ValueError(f"unknown method(s) {unknown}{why}; choose from {list(available)}, or one of them as "
+                         f"{RECIPE_SYNTAX}")
     return tuple(dict.fromkeys(methods))
 
 
 def min_class_size(method):
     """``(count, reason)``: the fewest training images per class ``method`` needs."""
-    spec = METHODS.get(method)
-    return (spec.min_class_size, spec.needs) if spec else (2, "to learn from")
+    try:
+        spec = parse_method(method)
+    except ValueError:
+        return 2, "to learn from"
+    return spec.min_class_size, spec.needs
 
 
 def make_sampler(method, image_shape, seed, gan_params=None, variants=None):
@@ -236,7 +328,7 @@ def make_sampler(method, image_shape, seed, gan_params=None, variants=None):
     ``"tune_threshold": True`` in the extra parameters wraps the classifier in
     scikit-learn's ``TunedThresholdClassifierCV``.
     """
-    spec = _lookup(method, variants)
+    spec = parse_method(method, variants)
     return spec.sampler(Build(tuple(image_shape), seed, dict(gan_params or {}))), dict(spec.classifier)
 
 

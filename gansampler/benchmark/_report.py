@@ -10,8 +10,8 @@ import math
 import re
 from pathlib import Path
 
-from ._methods import C2ST_MIN_STEPS
-from ._stats import BASELINES, METRICS, compare_methods
+from ._methods import C2ST_MIN_STEPS, is_baseline
+from ._stats import METRICS, compare_methods
 
 __all__ = ["QUALITY_READING", "chart_svg", "quality_table", "recommend", "recommendation_text", "render_html",
            "render_markdown", "report_blocks", "sample_check_text", "score_table"]
@@ -37,13 +37,29 @@ def _cell(mean, half):
     return f"{mean:.3f}" if math.isnan(half) else f"{mean:.3f} ± {half:.3f}"
 
 
-def _score_table(comparison):
+#: Methods whose CNNClassifier trains with online augmentation, reported apart.
+ONLINE_GROUP = ("With online augmentation: each training batch of the CNNClassifier transformed anew "
+                "(augment=\"default\")")
+
+
+def _groups(methods):
+    """``[(heading or None, methods)]``: the methods trained without online
+    augmentation, then those trained with it (one group, no heading, when
+    all are alike)."""
+    online = [m for m in methods if m == "online" or m.startswith("online+")]
+    plain = [m for m in methods if m not in online]
+    if not online or not plain:
+        return [(None, list(methods))]
+    return [("Without online augmentation", plain), (ONLINE_GROUP, online)]
+
+
+def _score_table(comparison, methods=None):
     best, metric = comparison.best, comparison.metric
     header = ["method", *(METRICS[k][0] for k in METRICS), "resample s", "fit s",
               f"vs {best} ({METRICS[metric][0]}, paired t-test)" if best else "vs best baseline"]
     body = []
-    for method, s in comparison.summary.items():
-        test = comparison.tests.get(method)
+    for method in comparison.summary if methods is None else methods:
+        s, test = comparison.summary[method], comparison.tests.get(method)
         body.append([method, *(_cell(s.means[k], s.half_widths[k]) for k in METRICS),
                      f"{s.resample_seconds:.1f}", f"{s.fit_seconds:.1f}", "—" if test is None else test.text()])
     return header, body
@@ -77,7 +93,7 @@ def recommendation_text(comparison):
     if n_seeds < 2:
         lines.append("With one seed no difference can be tested: run more seeds (5 or more) before "
                      "choosing a method.")
-    generative = [t for m, t in c.tests.items() if m not in BASELINES]
+    generative = [t for m, t in c.tests.items() if not is_baseline(m)]
     better = [t for t in generative if t.significant and t.difference > 0]
     worse = [t for t in generative if t.significant and t.difference <= 0]
     level = [t for t in generative if not t.significant] if n_seeds >= 2 else []
@@ -89,7 +105,7 @@ def recommendation_text(comparison):
         lines.append(f"Use **{max(better, key=lambda t: t.difference).method}**.")
     elif n_seeds >= 2:
         lines.append(f"Use **{best}**: no other method is significantly better and it needs no generative model.")
-        close = [m for m, t in c.tests.items() if m in BASELINES and not t.significant]
+        close = [m for m, t in c.tests.items() if is_baseline(m) and not t.significant]
         if close:
             lines.append(f"{' and '.join(close)} {'is' if len(close) == 1 else 'are'} not significantly worse, "
                          "so as sound a choice on these seeds.")
@@ -177,7 +193,7 @@ def chart_svg(comparison, metric):
     columns left and right of the plot, and an interval that runs past the
     axis ends at its edge with an arrowhead.
     """
-    summary = comparison.summary
+    summary = {m: comparison.summary[m] for _, group in _groups(list(comparison.summary)) for m in group}
     if not summary:
         return ""
     means = [s.means[metric] for s in summary.values()]
@@ -198,7 +214,7 @@ def chart_svg(comparison, metric):
                   f'<text x="{x(tick):.1f}" y="{axis_y + 16}" text-anchor="middle">{tick:g}</text>']
     for i, (method, mean, half, value) in enumerate(zip(summary, means, halves, values)):
         y = top + i * row_h + row_h / 2
-        colour = "#6f6f6f" if method in BASELINES else "#2f5fa8"
+        colour = "#6f6f6f" if is_baseline(method) else "#2f5fa8"
         parts += [f'<text x="{left - 8:.1f}" y="{y + 4:.1f}" text-anchor="end">{html.escape(method)}</text>',
                   f'<line x1="{x(mean - half):.1f}" x2="{x(mean + half):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                   f'stroke="{colour}" stroke-width="2"/>',
@@ -219,7 +235,9 @@ def report_blocks(rows, dataset, *, title, intro, grids_dir=None, metric="balanc
     comparison = comparison or compare_methods(rows, dataset, metric)
     blocks = [("h1", title), *(("p", p) for p in intro),
               ("h2", "Recommendation"), ("p", recommendation_text(comparison)),
-              ("h2", "Scores (mean ± 95% CI over seeds)"), ("table", _score_table(comparison)),
+              ("h2", "Scores (mean ± 95% CI over seeds)"),
+              *(block for heading, methods in _groups(list(comparison.summary))
+                for block in ([("h3", heading)] if heading else []) + [("table", _score_table(comparison, methods))]),
               ("p", "How to read: " + "; ".join(f"**{t}**: {r}" for t, r in METRICS.values()) + ". The last "
                     "column is the mean difference to the best baseline on the same seeds, with "
                     "a paired t-test; p < 0.05 is needed to call a difference real."),

@@ -135,8 +135,8 @@ def run_one(data, method, seed, settings):
         if history is not None:
             extras["history"] = history
     row = {**head, **scores, "quality": quality, **({"sample_check": checks} if checks else {}),
-           "sampler": repr(sampler), "classifier": repr(clf), "seconds": time.perf_counter() - start,
-           **environment()}
+           "sampler": repr(sampler), "classifier": repr(clf), "classifier_params": extra,
+           "seconds": time.perf_counter() - start, **environment()}
     return row, extras
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._methods import BASELINES
+from ._methods import BASELINES, is_baseline
 
 __all__ = ["BASELINES", "METRICS", "Comparison", "MethodSummary", "compare_methods", "paired_test", "summarize"]
 
@@ -124,7 +124,7 @@ def paired_test(rows, dataset, method, reference, metric="balanced_accuracy"):
 
 def best_baseline(summary, metric="balanced_accuracy"):
     """The baseline method with the highest mean ``metric``, or None."""
-    baselines = [m for m in summary if m in BASELINES]
+    baselines = [m for m in summary if is_baseline(m)]
     return max(baselines, key=lambda m: summary[m].means[metric]) if baselines else None
 
 
