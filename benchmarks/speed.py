@@ -29,7 +29,7 @@ from gansampler import GANOverSampler
 from gansampler._device import resolve_precision
 from gansampler.datasets import load_medmnist
 from gansampler.nn import build_networks
-from gansampler.training import GANTrainer, generate
+from gansampler.training import GANConfig, GANTrainer, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 PNEUMONIA = ROOT.parent / "shared" / "data" / "pneumoniamnist.npz"
@@ -89,7 +89,8 @@ def plain_loop(x, steps, device):
 def gansampler_loop(x, steps, device, precision):
     """The same networks in gansampler's GANTrainer (whole epochs, at least one)."""
     G, D = default_networks()
-    trainer = GANTrainer(G, D, device=device, seed=0, batch_size=64, min_steps=1, precision=precision)
+    config = GANConfig(batch_size=64, min_steps_per_epoch=1, precision=precision, diff_augment=None, ema=None)
+    trainer = GANTrainer(G, D, config, device=device, seed=0)
     per_epoch = x.shape[0] // 64
     epochs = max(1, steps // per_epoch)
     start = time.perf_counter()

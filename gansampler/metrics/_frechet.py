@@ -77,8 +77,8 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2):
             f"and {mu2.shape[0]}."
         )
     # in torch, whose LAPACK runs on torch's own threads: numpy's BLAS pool,
-    # called between training epochs (QualityMonitor), fought torch's still
-    # spinning threads, and a monitor call took 72-75 ms instead of 24 ms on 2 cores
+    # called between training epochs (QualityMonitor), would fight torch's
+    # still spinning threads
     mu1, sigma1, mu2, sigma2 = (torch.from_numpy(a) for a in (mu1, sigma1, mu2, sigma2))
     sigma1 = (sigma1 + sigma1.T) / 2.0
     sigma2 = (sigma2 + sigma2.T) / 2.0
