@@ -55,7 +55,7 @@ class DiffusionConfig(ConfigMixin):
     batch_size: int = _int(2, 64)
     lr: float = _option(1e-3, Interval(numbers.Real, 0, None, closed="neither"))
     architecture: str = _option("auto", StrOptions({"auto", *DIFFUSION_ARCHITECTURES}))
-    width: int = _int(1, 32)
+    width: int = _int(1, 16)
     schedule: str = _option("cosine", StrOptions(set(_SCHEDULES)))
     n_sampling_steps: int = _option(20, Interval(numbers.Integral, 1, N_TIMESTEPS, closed="both"))
     guidance: float = _option(0.0, Interval(numbers.Real, 0, None, closed="left"))
