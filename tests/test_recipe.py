@@ -85,6 +85,11 @@ def test_compare_runs_the_recipe_and_groups_the_report(tmp_path):
     assert "### Without online augmentation" in plain
     assert "| none |" in plain and "| augment@0.5x |" in plain and "| online |" not in plain
     assert "| online |" in online and "| online+augment@1x+filter |" in online and "| random |" not in online
+    # filtering can cut diversity: recall and coverage of all candidates are reported beside the kept ones
+    quality = rows["online+augment@1x+filter"]["quality"]["NORMAL"]
+    assert 0 <= quality["recall_before_filter"] <= 1 and 0 <= quality["coverage_before_filter"] <= 1
+    assert "before_filter" not in json.dumps(rows["augment@0.5x"]["quality"])
+    assert "| recall before filter | coverage before filter |" in report and "before the filter kept" in report
     manifest = json.loads((out / "compare.json").read_text())
     assert manifest["gansampler_compare"] == 1
     assert np.isfinite(rows["online+random"]["roc_auc"])

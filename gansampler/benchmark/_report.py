@@ -26,6 +26,8 @@ QUALITY_READING = {
                           "density near 1 and coverage near 1 are good.",
     "memorized": "share of synthetic images that are near-copies of a training image (0 is best; "
                  "above 0 a patient's image may leak).",
+    "recall / coverage before filter": "the same figures for all of a filtered sampler's candidates, "
+                                       "before the filter kept the best of them: how much diversity it cost.",
     "C2ST": "held-out accuracy of a CNN telling real from synthetic: 0.5 is indistinguishable, near 1 "
             "means a classifier can learn 'synthetic' instead of the class (it trains on half the images, "
             f"at least {C2ST_MIN_STEPS} steps, and is tested on the other half: on n test images chance alone moves it "
@@ -135,15 +137,17 @@ def recommend(rows, dataset, metric="balanced_accuracy"):
 
 def quality_table(rows, dataset):
     """``(header, body)``: the synthetic images' metrics per method and class."""
-    header = ["method", "class", "FID", "precision", "recall", "density", "coverage", "memorized", "C2ST"]
+    rows = [r for r in rows if r["dataset"] == dataset and r.get("quality")]
+    filtered = any("recall_before_filter" in q for r in rows for q in r["quality"].values())
+    header = ["method", "class", "FID", "precision", "recall", "density", "coverage", "memorized", "C2ST",
+              *(["recall before filter", "coverage before filter"] if filtered else [])]
     body = []
     for row in rows:
-        if row["dataset"] != dataset or not row.get("quality"):
-            continue
         for label, q in row["quality"].items():
+            before = [f"{q[k]:.3f}" if k in q else "—" for k in ("recall_before_filter", "coverage_before_filter")]
             body.append([row["method"], str(label), f"{q['fid']:.2f}",
                          *(f"{q[k]:.3f}" for k in ("precision", "recall", "density", "coverage",
-                                                   "memorized_fraction", "c2st"))])
+                                                   "memorized_fraction", "c2st")), *(before if filtered else [])])
     return header, body
 
 
@@ -254,7 +258,8 @@ def report_blocks(rows, dataset, *, title, intro, grids_dir=None, metric="balanc
     if body:
         blocks += [("h2", "Synthetic images, measured against the real training images of their class"),
                    ("table", (header, body)),
-                   ("p", " ".join(f"**{name}**: {text}" for name, text in QUALITY_READING.items()))]
+                   ("p", " ".join(f"**{name}**: {text}" for name, text in QUALITY_READING.items()
+                                  if "before filter" not in name or "recall before filter" in header))]
     if grids_dir is not None and Path(grids_dir).is_dir():
         images = sorted(Path(grids_dir).glob("*.png"))
         if images:

@@ -52,11 +52,23 @@ def environment():
             "hardware": hardware}
 
 
-def synthetic_quality(data, X_res, y_res, seed, clf_params):
+class _FlatEmbed:
+    """The reference CNN's features for images in any layout (it was fitted on
+    flat rows, as the comparison's data are; a filter's candidates are 4-D)."""
+
+    def __init__(self, classifier):
+        self.classifier = classifier
+
+    def embed(self, X):
+        return self.classifier.embed(np.asarray(X).reshape(len(X), -1))
+
+
+def synthetic_quality(data, X_res, y_res, seed, clf_params, sampler=None):
     """Per class that got new rows: how they compare with the class's real
     training images, in the features of a CNN fitted on the real training data
     (FID, precision/recall/density/coverage), in pixels (memorized fraction),
-    and by a CNN two-sample test (C2ST)."""
+    and by a CNN two-sample test (C2ST). A fitted ``FilteredOverSampler``
+    adds the recall and coverage of all its candidates, before the filter."""
     from ..metrics import c2st_score, quality_report
 
     image_shape = data.image_shape
@@ -64,6 +76,8 @@ def synthetic_quality(data, X_res, y_res, seed, clf_params):
     X_new, y_new = X_res[n_train:], y_res[n_train:]
     reference = make_classifier(image_shape, seed, clf_params)
     reference.fit(data.X_train, data.y_train)
+    before = (sampler.filter_quality(data.X_train, data.y_train, feature_extractor=_FlatEmbed(reference))
+              if hasattr(sampler, "filter_quality") else {})
     out = {}
     for label in np.unique(y_new):
         real, fake = data.X_train[data.y_train == label], X_new[y_new == label]
@@ -75,6 +89,9 @@ def synthetic_quality(data, X_res, y_res, seed, clf_params):
         c2st = c2st_classifier(image_shape, seed, clf_params, min(len(real), len(fake)))
         report["c2st"] = c2st_score(real, fake, c2st, random_state=seed)
         out[data.class_names[label]] = {k: float(report[k]) for k in QUALITY_KEYS}
+        if label in before:
+            out[data.class_names[label]].update({f"{k}_before_filter": float(before[label]["before"][k])
+                                                 for k in ("recall", "coverage")})
     return out
 
 
@@ -125,9 +142,10 @@ def run_one(data, method, seed, settings):
     except GANTrainingError as exc:
         return {**head, "error": str(exc), "sampler": repr(sampler), "classifier": repr(clf),
                 "seconds": time.perf_counter() - start, **environment()}, {}
-    checks = _sample_checks(pipeline.named_steps["sampler"])
+    fitted = pipeline.named_steps["sampler"]
+    checks = _sample_checks(fitted)
     measured = sampler is not None and seed == settings.quality_seed
-    quality = synthetic_quality(data, X_res, y_res, seed, settings.clf_params) if measured else None
+    quality = synthetic_quality(data, X_res, y_res, seed, settings.clf_params, fitted) if measured else None
     extras = {}
     if measured:
         extras["grids"] = _grid_rows(data, X_res, y_res)
