@@ -57,7 +57,9 @@ def test_nothing_is_fetched(tiny_images, monkeypatch, tmp_path):
     sampler = _tiny(random_state=0)
     sampler.fit_resample(X, y)
     sampler.sample(3, 1, random_state=0)
-    assert not (tmp_path / "hf").exists()
+    # older diffusers (0.30) write a cache-version marker when imported; nothing else may appear
+    written = [p.name for p in (tmp_path / "hf").rglob("*") if p.is_file()]
+    assert written in ([], ["version_diffusers_cache.txt"])
 
 
 @needs_diffusers
