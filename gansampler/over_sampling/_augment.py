@@ -226,7 +226,7 @@ class AugmentationOverSampler(BaseImageOverSampler):
                 continue
             if self.verbose:
                 print(
-                    f"[{type(self).__name__}] class {label!r}: {targets[label]} new "
+                    f"[{type(self).__name__}] class {np.asarray(label).item()!r}: {targets[label]} new "
                     f"images from {int(np.sum(y == label))} with {augmentations}"
                 )
             new[label] = self._augment_class(
