@@ -28,6 +28,7 @@ import numpy as np
 from gansampler.benchmark import (
     Settings,
     available_methods,
+    check_methods,
     load_benchmark_data,
     quality_table,
     read_rows,
@@ -139,7 +140,7 @@ def load(dataset, max_minority, image_size=None, read_options=None):
         raise
 
 
-def main(argv=None):
+def _parser():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["digits", "pneumonia"],
                         help="digits, pneumonia, a MedMNIST .npz path or an image folder")
@@ -149,20 +150,21 @@ def main(argv=None):
     parser.add_argument("--from-results", nargs="+", default=None, metavar="JSONL",
                         help="re-summarize earlier results.jsonl files (later rows replace "
                              "earlier ones with the same dataset, method and seed); no runs")
-    args = parser.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    if args.from_results:
-        rows = [row for path in args.from_results for row in read_rows(path)]
-        table = summarize(rows)
-        (out / "summary.md").write_text(f"# Benchmark results (merged from {', '.join(args.from_results)})\n\n"
-                                        + table)
-        plot(rows, {}, out)
-        print(table)
-        return 0
+    return parser
 
+
+def _merge(paths, out):
+    """``--from-results``: one summary of earlier results files, no runs."""
+    rows = [row for path in paths for row in read_rows(path)]
+    table = summarize(rows)
+    (out / "summary.md").write_text(f"# Benchmark results (merged from {', '.join(paths)})\n\n" + table)
+    plot(rows, {}, out)
+    print(table)
+
+
+def _settings(args):
+    """What every run shares; ``--quick`` makes a smoke run of it."""
     gan_params = parse_params(args.gan)
-    variants = dict(map(parse_variant, args.variant))
     clf_params = {}
     if args.quick:
         args.datasets, args.seeds = ["digits"], 1
@@ -171,43 +173,71 @@ def main(argv=None):
         clf_params["max_epochs"] = 2
     if args.clf_epochs:
         clf_params["max_epochs"] = args.clf_epochs
-    settings = Settings(clf_params, gan_params, variants, args.first_seed if args.quality else None)
+    variants = dict(map(parse_variant, args.variant))
+    return Settings(clf_params, gan_params, variants, args.first_seed if args.quality else None)
+
+
+def _methods(data, asked, variants):
+    """The methods of ``asked`` (None: every one in the registry) that run on ``data``."""
+    n_classes = len(np.unique(data.y_train))
+    available = available_methods(n_classes, tuple(variants))
+    runnable, skipped = [], []
+    for method in (available if asked is None else dict.fromkeys(asked)):
+        try:
+            check_methods([method], n_classes, tuple(variants))
+            runnable.append(method)
+        except ValueError:
+            skipped.append(method)
+    if skipped:
+        print(f"  not run on {data.name}: {', '.join(skipped)} (unknown, or "
+              "'threshold' on data with more than two classes or scikit-learn < 1.5)", flush=True)
+    return runnable
+
+
+def _run_dataset(data, methods, settings, seeds, out, results, histories):
+    """Every method and seed on ``data``; rows written to ``results`` as they finish."""
+    rows = []
+    print(f"== {data.name}: train {np.bincount(data.y_train).tolist()}, test "
+          f"{np.bincount(data.y_test).tolist()}, images {data.image_shape}", flush=True)
+
+    def on_result(row, extras):
+        rows.append(row)
+        results.write(json.dumps(row, default=str) + "\n")
+        results.flush()
+        if extras.get("grids"):
+            save_grid(out / f"samples_{data.name}_{row['method']}.png", row["method"], extras["grids"],
+                      data.image_shape)
+        if extras.get("history"):
+            histories[(data.name, row["method"])] = extras["history"]
+        if "error" in row:
+            print(f"  seed {row['seed']} {row['method']:<14} failed: {row['error']}", flush=True)
+        else:
+            print(f"  seed {row['seed']} {row['method']:<14} bal.acc {row['balanced_accuracy']:.3f}  "
+                  f"macro-F1 {row['macro_f1']:.3f}  ({row['seconds']:.0f} s)", flush=True)
+
+    run_many(data, [(m, s) for s in seeds for m in methods], settings, n_jobs=1, on_result=on_result)
+    return rows
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.from_results:
+        _merge(args.from_results, out)
+        return 0
+    settings = _settings(args)
     rows, histories = [], {}
     start_all = time.perf_counter()
-    results = open(out / "results.jsonl", "w")
-    with results:
+    with open(out / "results.jsonl", "w") as results:
         for dataset in args.datasets:
             data, skip = load(dataset, args.max_minority, args.image_size, data_options(args, dataset))
             if data is None:
                 print(f"skipping {dataset}: {skip}", flush=True)
                 continue
-            available = available_methods(len(np.unique(data.y_train)), tuple(variants))
-            methods = list(available if args.methods is None else dict.fromkeys(args.methods))
-            unavailable = [m for m in methods if m not in available]
-            if unavailable:
-                print(f"  not run on {data.name}: {', '.join(unavailable)} (unknown, or "
-                      "'threshold' on data with more than two classes or scikit-learn < 1.5)", flush=True)
-            methods = [m for m in methods if m in available]
-            print(f"== {data.name}: train {np.bincount(data.y_train).tolist()}, test "
-                  f"{np.bincount(data.y_test).tolist()}, images {data.image_shape}", flush=True)
-
-            def on_result(row, extras, data=data):
-                rows.append(row)
-                results.write(json.dumps(row, default=str) + "\n")
-                results.flush()
-                if extras.get("grids"):
-                    save_grid(out / f"samples_{data.name}_{row['method']}.png", row["method"], extras["grids"],
-                              data.image_shape)
-                if extras.get("history"):
-                    histories[(data.name, row["method"])] = extras["history"]
-                if "error" in row:
-                    print(f"  seed {row['seed']} {row['method']:<14} failed: {row['error']}", flush=True)
-                else:
-                    print(f"  seed {row['seed']} {row['method']:<14} bal.acc {row['balanced_accuracy']:.3f}  "
-                          f"macro-F1 {row['macro_f1']:.3f}  ({row['seconds']:.0f} s)", flush=True)
-
+            methods = _methods(data, args.methods, settings.variants)
             seeds = range(args.first_seed, args.first_seed + args.seeds)
-            run_many(data, [(m, s) for s in seeds for m in methods], settings, n_jobs=1, on_result=on_result)
+            rows += _run_dataset(data, methods, settings, seeds, out, results, histories)
     if not rows:
         print("no runs: nothing to report", flush=True)
         return 0
