@@ -20,7 +20,7 @@ from sklearn_compat.utils.validation import validate_data
 from .._device import resolve_device
 from .._images import ImageFormat, check_images, check_pixel_dtype
 from .._persistence import PersistenceMixin, to_json_value
-from .._random import check_random_state
+from .._random import check_random_state, draw_seed
 
 __all__ = ["BaseImageOverSampler", "SavedSamplerMixin", "write_chunks"]
 
@@ -174,6 +174,31 @@ class SavedSamplerMixin(PersistenceMixin):
     classes, ``sampling_strategy_``, ``history_``), beside what the subclass
     adds in ``_state_to_save`` / ``_from_saved_state``.
     """
+
+    def sample(self, n_samples, y, random_state=None):
+        """Draw ``n_samples`` new images of class ``y`` from the fitted model,
+        without training again.
+
+        Parameters
+        ----------
+        n_samples : int
+        y : label
+            A class the sampler can draw (every fitted class, or, for a GAN
+            per class, the classes it trained a generator for).
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draw; the same seed gives the same images.
+
+        Returns
+        -------
+        X : ndarray
+            ``n_samples`` images in the layout, dtype and range of the fitted data.
+        """
+        self._check_sample_request(n_samples, y)
+        return self._write(self._draw(y, n_samples, draw_seed(random_state)), n_samples)
+
+    def _draw(self, y, n_samples, seed):
+        """Model-space chunks of ``n_samples`` new images of class ``y``."""
+        raise NotImplementedError
 
     def _sample_labels(self):
         """The classes ``sample`` can draw: every fitted class."""

@@ -342,25 +342,8 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
     def _sample_labels(self):
         return self.generators_
 
-    def sample(self, n_samples, y, random_state=None):
-        """Draw new images of class ``y`` from the fitted generator.
-
-        Parameters
-        ----------
-        n_samples : int
-            Number of images.
-        y : label
-            A class the sampler has a generator for.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the latent noise; the same seed gives the same images.
-
-        Returns
-        -------
-        X : ndarray
-            ``n_samples`` images in the layout, dtype and range of the fitted data.
-        """
-        self._check_sample_request(n_samples, y)
-        return self._write(generate(self.generators_[y], n_samples, draw_seed(random_state), self.device_), n_samples)
+    def _draw(self, y, n_samples, seed):
+        return generate(self.generators_[y], n_samples, seed, self.device_)
 
     # -- persistence (see PersistenceMixin) --------------------------------------
     def _state_to_save(self):

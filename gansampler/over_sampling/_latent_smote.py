@@ -172,18 +172,9 @@ class LatentSMOTE(AutoencoderSampler):
         codes, labels = smote.fit_resample(self.codes_, self.code_labels_)
         return codes[len(self.codes_):], labels[len(self.codes_):]
 
-    def sample(self, n_samples, y, random_state=None):
-        """``n_samples`` new images of class ``y``: SMOTE between the class's
-        stored codes with ``random_state``, decoded.
-
-        Returns
-        -------
-        X : ndarray
-            In the layout, dtype and range of the fitted data.
-        """
-        self._check_sample_request(n_samples, y)
-        codes, _ = self._smote({y: n_samples}, draw_seed(random_state))
-        return self._write(decode(self.autoencoder_.decoder, codes, self.device_), n_samples)
+    def _draw(self, label, n_samples, seed):
+        codes, _ = self._smote({label: n_samples}, seed)
+        return decode(self.autoencoder_.decoder, codes, self.device_)
 
     def _extra_tensors(self):
         import torch

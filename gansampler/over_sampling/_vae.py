@@ -133,21 +133,3 @@ class VAEOverSampler(AutoencoderSampler):
         index = int(np.searchsorted(self.classes_, label))
         return generate(ClassView(self.autoencoder_.decoder, index), n_samples, seed, self.device_)
 
-    def sample(self, n_samples, y, random_state=None):
-        """Draw ``n_samples`` new images of class ``y`` from the fitted VAE.
-
-        Parameters
-        ----------
-        n_samples : int
-        y : label
-            A class of the fitted data.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the prior draws; the same seed gives the same images.
-
-        Returns
-        -------
-        X : ndarray
-            In the layout, dtype and range of the fitted data.
-        """
-        self._check_sample_request(n_samples, y)
-        return self._write(self._draw(y, n_samples, draw_seed(random_state)), n_samples)
