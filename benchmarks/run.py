@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from gansampler.benchmark import (
+    METHODS,
     Settings,
     available_methods,
     check_methods,
@@ -178,9 +179,10 @@ def _settings(args):
 
 
 def _methods(data, asked, variants):
-    """The methods of ``asked`` (None: every one in the registry) that run on ``data``."""
+    """The methods of ``asked`` (None: every one in the registry that needs no
+    optional dependency) that run on ``data``."""
     n_classes = len(np.unique(data.y_train))
-    available = available_methods(n_classes, tuple(variants))
+    available = [m for m in available_methods(n_classes, tuple(variants)) if m not in METHODS or not METHODS[m].extra]
     runnable, skipped = [], []
     for method in (available if asked is None else dict.fromkeys(asked)):
         try:

@@ -90,3 +90,21 @@ def test_report_blocks_summarise_once(monkeypatch):
     recommendation = blocks[kinds.index("h2") + 1][1]
     assert recommendation == _report.recommend(rows, "d")
     assert "**random** is the best baseline" in recommendation and "gan is worse than random" in recommendation
+
+
+def test_report_counts_the_near_copies_a_sampler_drew_again():
+    from gansampler import DiffusionOverSampler
+    from gansampler.benchmark._methods import METHODS, make_sampler
+
+    rows = _rows({"none": [0.8, 0.82], "diffusion": [0.7, 0.75]})
+    for row, rejected in zip([r for r in rows if r["method"] == "diffusion"], ({"NORMAL": 3}, {"NORMAL": 4})):
+        row["rejected_copies"] = rejected
+    assert _report.rejected_copies_text(rows, "d") == (
+        "**diffusion**: 7 generated images were near-copies of a training image and were drawn again, over 2 runs.")
+    assert _report.rejected_copies_text(_rows({"none": [0.8]}), "d") == ""
+    texts = [text for kind, text in report_blocks(rows, "d", title="t", intro=[]) if kind == "p"]
+    assert any("7 generated images were near-copies" in t for t in texts)
+    # compare's diffusion method: the sampler with the run's seed, named by the extra it needs
+    sampler, extra = make_sampler("diffusion", (1, 8, 8), 4, {})
+    assert isinstance(sampler, DiffusionOverSampler) and sampler.random_state == 4 and extra == {}
+    assert METHODS["diffusion"].extra == "diffusion" and not METHODS["diffusion"].default

@@ -90,6 +90,8 @@ class Method:
         The fewest training images per class it needs, and why.
     binary_only : bool
         It runs on two classes only (and needs scikit-learn >= 1.5).
+    extra : str or None
+        The optional dependencies it needs (``pip install 'gansampler[extra]'``).
     """
 
     name: str
@@ -101,6 +103,7 @@ class Method:
     min_class_size: int = 2
     needs: str = "to learn from"
     binary_only: bool = False
+    extra: str = None
 
     def runs_on(self, n_classes):
         return not self.binary_only or (n_classes == 2 and has_threshold_tuning())
@@ -134,6 +137,12 @@ def _latent_smote(b, reconstruct_originals=False):
     from .. import LatentSMOTE
 
     return LatentSMOTE(image_shape=b.image_shape, reconstruct_originals=reconstruct_originals, random_state=b.seed)
+
+
+def _diffusion(b):
+    from .. import DiffusionOverSampler
+
+    return DiffusionOverSampler(image_shape=b.image_shape, random_state=b.seed)
 
 
 def _augment_then_gan(b):
@@ -173,6 +182,8 @@ METHODS = {m.name: m for m in (
            default=True, **_NEIGHBOURS),
     Method("gan-ae", "a GAN per class started from an autoencoder (BAGAN)", lambda b: b.gan(init="autoencoder"),
            default=True),
+    Method("diffusion", "a class-conditional diffusion model on every class (DiffusionOverSampler)", _diffusion,
+           extra="diffusion"),
     Method("augment+gan", "the GAN trained on the real images and two augmented copies", _augment_then_gan),
     Method("half-augment", "classic augmentation for the first half of each class's gap",
            lambda b: _augment(b, sampling_strategy=halfway)),

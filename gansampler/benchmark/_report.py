@@ -13,8 +13,8 @@ from pathlib import Path
 from ._methods import C2ST_MIN_STEPS, is_baseline
 from ._stats import METRICS, compare_methods
 
-__all__ = ["QUALITY_READING", "chart_svg", "quality_table", "recommend", "recommendation_text", "render_html",
-           "render_markdown", "report_blocks", "sample_check_text", "score_table"]
+__all__ = ["QUALITY_READING", "chart_svg", "quality_table", "recommend", "recommendation_text", "rejected_copies_text",
+           "render_html", "render_markdown", "report_blocks", "sample_check_text", "score_table"]
 
 #: How to read each synthetic-image metric, one sentence each.
 QUALITY_READING = {
@@ -151,6 +151,18 @@ def quality_table(rows, dataset):
     return header, body
 
 
+def rejected_copies_text(rows, dataset):
+    """One sentence per method that draws near-copies of training images
+    again: how many it rejected, over its runs; "" without such methods."""
+    totals = {}
+    for row in rows:
+        if row["dataset"] == dataset and row.get("rejected_copies") is not None:
+            runs, n = totals.get(row["method"], (0, 0))
+            totals[row["method"]] = (runs + 1, n + sum(row["rejected_copies"].values()))
+    return " ".join(f"**{method}**: {n} generated images were near-copies of a training image and were drawn "
+                    f"again, over {runs} run{'s' if runs != 1 else ''}." for method, (runs, n) in totals.items())
+
+
 def sample_check_text(rows, dataset):
     """One sentence per GAN method: on how many runs its sample check passed,
     and how many needed a second training; "" without checks."""
@@ -246,9 +258,9 @@ def report_blocks(rows, dataset, *, title, intro, grids_dir=None, metric="balanc
                     "column is the mean difference to the best baseline on the same seeds, with "
                     "a paired t-test; p < 0.05 is needed to call a difference real."),
               ("svg", chart_svg(comparison, metric)), ("svg", chart_svg(comparison, "roc_auc"))]
-    checks = sample_check_text(rows, dataset)
-    if checks:
-        blocks.append(("p", checks))
+    for text in (sample_check_text(rows, dataset), rejected_copies_text(rows, dataset)):
+        if text:
+            blocks.append(("p", text))
     failed = [r for method_rows in comparison.failed.values() for r in method_rows]
     if failed:
         blocks += [("h2", "Failed runs"),

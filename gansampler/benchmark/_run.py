@@ -114,6 +114,13 @@ def _sample_checks(sampler):
     return checks or None
 
 
+def _rejected_copies(sampler):
+    """Per class, how many images a sampler drew again as near-copies of
+    training images (``n_rejected_``), or None."""
+    rejected = getattr(sampler, "n_rejected_", None)
+    return {str(label): int(n) for label, n in rejected.items()} if rejected is not None else None
+
+
 def run_one(data, method, seed, settings):
     """Fit and score ``method`` with ``seed`` on ``data``.
 
@@ -152,7 +159,9 @@ def run_one(data, method, seed, settings):
         history = getattr(pipeline.named_steps["sampler"], "history_", None)
         if history is not None:
             extras["history"] = history
+    rejected = _rejected_copies(fitted)
     row = {**head, **scores, "quality": quality, **({"sample_check": checks} if checks else {}),
+           **({"rejected_copies": rejected} if rejected is not None else {}),
            "sampler": repr(sampler), "classifier": repr(clf), "classifier_params": extra,
            "seconds": time.perf_counter() - start, **environment()}
     return row, extras
