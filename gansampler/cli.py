@@ -268,9 +268,9 @@ def generate(data, class_name, n, out, split="train", max_epochs=None, seed=None
     paths = save_images(fake, out, prefix=f"synthetic_{class_name}")
     rows = [real[:8], fake[:8], fake[8:16]][: 2 + (len(fake) > 8)]
     image_grid(rows, [f"real {class_name}"[:16], "synthetic", "synthetic"]).save(Path(out) / "real_vs_synthetic.png")
-    history = sampler.history_.get(label, [{}])  # a GAN's per class; an autoencoder's is for all classes
+    checks = getattr(sampler, "sample_checks_", {})  # a GAN's per class, a diffusion model's for every class
     report = {"class": class_name, "method": method, "real_images": int(len(real)),
-              "synthetic_images": int(len(fake)), "sample_check": history[-1].get("sample_check")}
+              "synthetic_images": int(len(fake)), "sample_check": checks.get(label, checks.get("every class"))}
     if quality and min(len(real), len(fake)) > 5:  # pixel-space figures and a classifier two-sample test
         report.update(_measure(real, fake, verbose))
     (Path(out) / "quality.json").write_text(json.dumps(report, indent=1, default=float))

@@ -167,6 +167,7 @@ def test_failing_sample_check_trains_again_then_raises_or_warns(tiny_images, mon
         sampler.set_params(sample_check="warn").fit_resample(X, y)
     record = sampler.history_["sample_check"]
     assert record["passed"] is False and len(record["attempts"]) == 2
+    assert sampler.sample_checks_ == {"every class": record}
 
 
 @needs_diffusers

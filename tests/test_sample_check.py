@@ -109,6 +109,7 @@ def test_a_retry_that_passes_is_kept_and_recorded(data, monkeypatch):
     assert record["passed"] is True and len(record["attempts"]) == 2
     assert record["attempts"][0]["passed"] is False and record["attempts"][0]["failures"][0].startswith("noise")
     assert record["attempts"][1]["passed"] is True
+    assert sampler.sample_checks_ == {1: record}  # the fitted attribute compare's report reads
 
 
 def test_warn_keeps_the_images_and_none_skips_the_check(data, monkeypatch):
@@ -124,6 +125,7 @@ def test_warn_keeps_the_images_and_none_skips_the_check(data, monkeypatch):
         sampler = GANOverSampler(random_state=0, sample_check=None)
         sampler.fit_resample(X, y)
     assert len(seeds) == 1 and "sample_check" not in sampler.history_[1][-1]
+    assert sampler.sample_checks_ == {}
 
 
 def test_conditional_gan_is_checked_per_class(data, monkeypatch):

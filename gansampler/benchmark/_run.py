@@ -106,12 +106,10 @@ def _grid_rows(data, X_res, y_res):
 
 
 def _sample_checks(sampler):
-    """A fitted GAN sampler's sample checks per class (passed, and each
+    """A fitted sampler's sample checks (``sample_checks_``: passed, and each
     attempt's failures and figures), or None."""
-    history = getattr(sampler, "history_", None) or {}
-    checks = {str(label): epochs[-1]["sample_check"] for label, epochs in history.items()
-              if epochs and isinstance(epochs[-1], dict) and "sample_check" in epochs[-1]}
-    return checks or None
+    checks = getattr(sampler, "sample_checks_", None) or {}
+    return {str(label): check for label, check in checks.items()} or None
 
 
 def _rejected_copies(sampler):

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import torch
 from imblearn.utils import Substitution
+from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .._device import resolve_device, resolve_precision
@@ -141,6 +142,9 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         during ``fit_resample``.
     history_ : dict
         ``{{"diffusion": [per-epoch dicts with loss], "sample_check": ...}}``.
+    sample_checks_ : dict
+        ``{{"every class": check}}``: the one model's sample check (``passed``
+        and each training's ``attempts``); empty with ``sample_check=None``.
 
     Notes
     -----
@@ -326,6 +330,12 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
             images[torch.from_numpy(copies)] = ddim_sample(self.denoiser_, i, len(copies), generator, config,
                                                            self.device_, precision)
         return images
+
+    @property
+    def sample_checks_(self):
+        check_is_fitted(self, self._fitted_attribute)
+        check = self.history_.get("sample_check")
+        return {"every class": check} if check else {}
 
     def sample(self, n_samples, y, random_state=None):
         """Draw ``n_samples`` new images of class ``y`` from the fitted model,

@@ -7,6 +7,7 @@ import torch
 from imblearn.utils import Substitution
 from joblib import Parallel, delayed
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
 from .._docstrings import DOCS
@@ -175,6 +176,10 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         ``epoch``, ``d_loss``, ``g_loss``, ``d_real``, ``d_fake`` (mean
         sigmoid of the discriminator's logits), ``seconds`` and, with
         ``early_stopping``, ``fd``.
+    sample_checks_ : dict
+        Class label (or "conditional") to its sample check: ``passed`` and
+        each training's ``attempts`` (failures and figures); empty with
+        ``sample_check=None``.
 
     See Also
     --------
@@ -338,6 +343,12 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
             return {label: D for label in labels}
         self.generators_ = {task[0]: G for task, (G, _, _) in zip(tasks, results)}
         return {task[0]: D for task, (_, D, _) in zip(tasks, results)}
+
+    @property
+    def sample_checks_(self):
+        check_is_fitted(self, "generators_")
+        return {label: epochs[-1]["sample_check"] for label, epochs in self.history_.items()
+                if epochs and "sample_check" in epochs[-1]}
 
     def _sample_labels(self):
         return self.generators_
