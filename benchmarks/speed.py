@@ -186,7 +186,7 @@ def time_fit(data, device, params, package_root):
     return result
 
 
-def size_figures(device, env, chest=CHEST):
+def size_figures(device, env, chest=CHEST, timer=time_fit):
     """Default fit_resample at the sizes users have, once each in a fresh
     process: 64x64 RGB with 66 and 486 images in the class (synthetic fundus-like
     images), and 128x128 gray with 938 (the chest X-ray folder's normal class)."""
@@ -196,7 +196,7 @@ def size_figures(device, env, chest=CHEST):
     else:
         print(f"{chest} not found: skipping the 128x128 figure", file=sys.stderr)
     for name, data in cases.items():
-        result = time_fit(data, device, {}, ROOT)
+        result = timer(data, device, {}, ROOT)
         report(f"fit_resample_seconds_{name}", result["seconds"], "s", epochs=result["epochs"],
                sample_check_passed=result["sample_check_passed"], **env)
 
@@ -229,7 +229,7 @@ def classifier_figures(device, rounds, env, n=640):
            rounds=[round(r, 3) for r in ratios], **env)
 
 
-def fit_figures(data, device, rounds, baseline, env):
+def fit_figures(data, device, rounds, baseline, env, timer=time_fit):
     """Default fit_resample on PneumoniaMNIST's training split (1,214 normal ->
     3,494), GAN variants (also timed with the baseline's package) and the other
     generative samplers, in interleaved rounds of fresh processes."""
@@ -244,7 +244,7 @@ def fit_figures(data, device, rounds, baseline, env):
         runs = {tag: [] for tag in (roots if name in cases else {"": ROOT})}
         for _ in range(rounds):
             for tag in runs:
-                runs[tag].append(time_fit(data, device, params, roots[tag]))
+                runs[tag].append(timer(data, device, params, roots[tag]))
         for tag, results in runs.items():
             seconds = [r["seconds"] for r in results]
             report(f"fit_resample_seconds_pneumonia{name}{suffix}{tag}", np.median(seconds), "s",
