@@ -22,6 +22,7 @@ __all__ = [
     "Method",
     "RECIPE_SYNTAX",
     "is_baseline",
+    "is_online",
     "parse_method",
     "available_methods",
     "c2st_classifier",
@@ -260,9 +261,8 @@ def parse_method(name, variants=None):
         return _variant(name, variants[name])
     if name in METHODS:
         return METHODS[name]
-    rest = name
-    online = rest == "online" or rest.startswith("online+")
-    rest = "none" if rest == "online" else rest.removeprefix("online+")
+    online = is_online(name)
+    rest = "none" if name == "online" else name.removeprefix("online+")
     filtered = rest.endswith("+filter")
     rest = rest.removesuffix("+filter")
     amount = _AMOUNT.match(rest)
@@ -272,6 +272,11 @@ def parse_method(name, variants=None):
     if base is None or (name != "online" and rest == name):
         raise ValueError(f"unknown method {name!r}")
     return _recipe(name, base, online, ratio, filtered)
+
+
+def is_online(name):
+    """Whether method ``name`` trains the classifier with online augmentation."""
+    return name == "online" or name.startswith("online+")
 
 
 def is_baseline(name):

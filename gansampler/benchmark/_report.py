@@ -10,7 +10,7 @@ import math
 import re
 from pathlib import Path
 
-from ._methods import C2ST_MIN_STEPS, is_baseline
+from ._methods import C2ST_MIN_STEPS, is_baseline, is_online
 from ._stats import METRICS, compare_methods
 
 __all__ = ["QUALITY_READING", "chart_svg", "quality_table", "recommend", "recommendation_text", "rejected_copies_text",
@@ -48,7 +48,7 @@ def _groups(methods):
     """``[(heading or None, methods)]``: the methods trained without online
     augmentation, then those trained with it (one group, no heading, when
     all are alike)."""
-    online = [m for m in methods if m == "online" or m.startswith("online+")]
+    online = [m for m in methods if is_online(m)]
     plain = [m for m in methods if m not in online]
     if not online or not plain:
         return [(None, list(methods))]

@@ -337,26 +337,6 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         check = self.history_.get("sample_check")
         return {"every class": check} if check else {}
 
-    def sample(self, n_samples, y, random_state=None):
-        """Draw ``n_samples`` new images of class ``y`` from the fitted model,
-        copies of training images drawn again.
-
-        Parameters
-        ----------
-        n_samples : int
-        y : label
-            A class of the fitted data.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the starting noise; the same seed gives the same images.
-
-        Returns
-        -------
-        X : ndarray
-            In the layout, dtype and range of the fitted data.
-        """
-        self._check_sample_request(n_samples, y)
-        return self._write(self._draw(y, n_samples, draw_seed(random_state)), n_samples)
-
     # -- persistence (see PersistenceMixin) --------------------------------------
     def _state_to_save(self):
         tensors = {f"net.{k}": v for k, v in self.denoiser_.state_dict().items()}
