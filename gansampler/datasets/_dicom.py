@@ -57,8 +57,8 @@ def _window(ds):
     return low, low + max(width - 1, 1.0)
 
 
-def _to_8bit(values, low, high):
-    """Map ``low..high`` linearly to ``0..255`` (rounded, clipped), as 16-bit PNGs are."""
+def to_8bit(values, low, high):
+    """Map ``low..high`` linearly to ``0..255`` (rounded, clipped): DICOM values and 16-bit PNGs alike."""
     scaled = (values - low) * (255 / (high - low)) if high > low else np.where(values > low, 255.0, 0.0)
     return np.rint(np.clip(scaled, 0, 255)).astype(np.uint8)
 
@@ -118,5 +118,5 @@ def read_dicom(path):
     intercept = float(ds.get("RescaleIntercept", 0) or 0)
     values = pixels.astype(np.float64) * slope + intercept
     low, high = _window(ds) or _full_range(ds, slope, intercept)
-    gray = _to_8bit(values, low, high)
+    gray = to_8bit(values, low, high)
     return 255 - gray if photometric == "MONOCHROME1" else gray

@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 from PIL import Image, ImageOps
 
-from ._dicom import is_dicom_file, read_dicom
+from ._dicom import is_dicom_file, read_dicom, to_8bit
 
 __all__ = ["GRAY_TOLERANCE", "ImageSizeError", "check_grayscale", "check_image_size", "read_images"]
 
@@ -78,9 +78,7 @@ def _gray8(img):
     ``0..65535`` to ``0..255``; other modes go through Pillow's ``convert("L")``.
     """
     if img.mode.startswith("I;16") or img.mode == "I":
-        values = np.asarray(img, dtype=np.float64)
-        values = np.rint(np.clip(values, 0, 65535) * (255 / 65535)).astype(np.uint8)
-        return Image.fromarray(values)
+        return Image.fromarray(to_8bit(np.asarray(img, dtype=np.float64), 0, 65535))
     return img.convert("L")
 
 
