@@ -18,7 +18,7 @@ from ..metrics._memorization import _nearest_distances, _nearest_training_distan
 from ..nn._denoiser import build_denoiser
 from ..training._check import N_CHECK, check_samples
 from ..training._diffusion import DiffusionConfig, ddim_sample, train_diffusion
-from ..training._train import CHECK_ATTEMPTS, GANSampleWarning, attempt_seed
+from ..training._train import report_failed_check, train_checked
 from ._base import BaseImageOverSampler, SavedSamplerMixin
 
 __all__ = ["DiffusionOverSampler"]
@@ -250,38 +250,35 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
 
     def _train(self, x, index, wanted, config, seed):
         """Train, check the images of the ``wanted`` class indices, and train
-        again from a derived seed when they fail (see ``sample_check``)."""
-        attempts, failed = [], {}
-        for attempt in range(CHECK_ATTEMPTS if config.sample_check else 1):
-            try:
-                model, history = train_diffusion(x, index, len(self.classes_), config, attempt_seed(seed, attempt),
-                                                 self.device_, self.verbose)
-            except GANTrainingError as exc:
-                if attempt + 1 < CHECK_ATTEMPTS and config.sample_check:
-                    attempts.append({"diverged": str(exc)})
-                    continue
-                raise GANTrainingError(f"diffusion training diverged: {exc}. Try a lower lr.",
-                                       epoch=exc.epoch, metrics=exc.metrics) from exc
-            if not config.sample_check:
-                return model, {"diffusion": history}
+        again from a derived seed when they fail or training diverges (see
+        ``sample_check``)."""
+        def train(attempt_seed_):
+            return train_diffusion(x, index, len(self.classes_), config, attempt_seed_, self.device_, self.verbose)
+
+        def check(result, attempt_seed_):
             checks = {}
             for i in wanted:
-                generator = torch.Generator().manual_seed(attempt_seed(seed, attempt))
-                fake = ddim_sample(model, i, N_CHECK_DIFFUSION, generator, config, self.device_,
+                generator = torch.Generator().manual_seed(attempt_seed_)
+                fake = ddim_sample(result[0], i, N_CHECK_DIFFUSION, generator, config, self.device_,
                                    self._precision()).numpy()
                 checks[i] = check_samples(fake, x[index == i][: N_CHECK * 4], seed)
-            attempts.append({str(self.classes_[i]): c.to_dict() for i, c in checks.items()})
-            failed = {i: c for i, c in checks.items() if not c.passed}
-            if not failed:
-                break
+            return checks
+
+        try:
+            (model, history), attempts, failed = train_checked(
+                train, check, seed, config.sample_check, retry_divergence=True,
+                describe=lambda checks: {str(self.classes_[i]): c.to_dict() for i, c in checks.items()})
+        except GANTrainingError as exc:
+            raise GANTrainingError(f"diffusion training diverged: {exc}. Try a lower lr.",
+                                   epoch=exc.epoch, metrics=exc.metrics) from exc
+        if not config.sample_check:
+            return model, {"diffusion": history}
         if failed:
             where = "; ".join(f"class {self.classes_[i]!r}: {'; '.join(c.failures)}" for i, c in failed.items())
-            message = (f"the diffusion model failed the sample check after {len(attempts)} trainings from "
-                       f"different seeds: {where}. Look at sampler.history_['sample_check'], try more max_steps; "
-                       "sample_check='warn' keeps the images anyway.")
-            if config.sample_check == "raise":
-                raise GANTrainingError(message, metrics=next(iter(failed.values())).figures)
-            warnings.warn(message, GANSampleWarning, stacklevel=4)
+            report_failed_check(
+                f"the diffusion model failed the sample check after {len(attempts)} trainings from "
+                f"different seeds: {where}. Look at sampler.history_['sample_check'], try more max_steps; "
+                "sample_check='warn' keeps the images anyway.", failed, config.sample_check, 5)
         return model, {"diffusion": history, "sample_check": {"passed": not failed, "attempts": attempts}}
 
     def _precision(self):

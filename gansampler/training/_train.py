@@ -16,7 +16,8 @@ from ._generate import generate
 from ._loop import GANTrainer
 from ._progress import Progress
 
-__all__ = ["GANSampleWarning", "autoencoder_init", "attempt_seed", "pre_augment", "train_gan"]
+__all__ = ["GANSampleWarning", "attempt_seed", "autoencoder_init", "pre_augment", "report_failed_check",
+           "train_checked", "train_gan"]
 
 #: Trainings per model before a failed sample check is final.
 CHECK_ATTEMPTS = 2
@@ -47,6 +48,55 @@ def attempt_seed(seed, attempt):
     if attempt == 0:
         return int(seed)
     return int(np.random.SeedSequence([int(seed), attempt]).generate_state(1)[0] % SEED_BOUND)
+
+
+def train_checked(train, check, seed, sample_check, *, describe, on_retry=None, retry_divergence=False):
+    """Train with ``train(seed)`` and, where ``sample_check`` is set, check
+    the result with ``check(result, seed)`` (key -> :class:`SampleCheck`);
+    a result that fails is trained once more from a seed derived from
+    ``seed`` (:func:`attempt_seed`), after ``on_retry()``. With
+    ``retry_divergence``, a :class:`GANTrainingError` from ``train`` leads to
+    that second training too, where one is left.
+
+    Returns
+    -------
+    result
+        What the last training returned.
+    attempts : list
+        Per training, ``describe(checks)`` or ``{"diverged": message}``.
+    failed : dict
+        The last training's failed checks (empty when they passed or none ran).
+    """
+    attempts, failed = [], {}
+    n_attempts = CHECK_ATTEMPTS if sample_check else 1
+    for attempt in range(n_attempts):
+        if attempt and on_retry is not None:
+            on_retry()
+        attempt_seed_ = attempt_seed(seed, attempt)
+        try:
+            result = train(attempt_seed_)
+        except GANTrainingError as exc:
+            if not retry_divergence or attempt + 1 == n_attempts:
+                raise
+            attempts.append({"diverged": str(exc)})
+            continue
+        if not sample_check:
+            break
+        checks = check(result, attempt_seed_)
+        attempts.append(describe(checks))
+        failed = {k: c for k, c in checks.items() if not c.passed}
+        if not failed:
+            break
+    return result, attempts, failed
+
+
+def report_failed_check(message, failed, sample_check, stacklevel, **error):
+    """Raise :class:`GANTrainingError` (``sample_check="raise"``, with the first
+    failed check's figures and ``error``) or warn :class:`GANSampleWarning`
+    ("warn") with ``message``; ``stacklevel`` counts from this function."""
+    if sample_check == "raise":
+        raise GANTrainingError(message, metrics=next(iter(failed.values())).figures, **error)
+    warnings.warn(message, GANSampleWarning, stacklevel=stacklevel)
 
 
 def autoencoder_init(x, groups, config, seed, device, verbose=0):
@@ -193,32 +243,24 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose=0, progress=
     progress = Progress(config.max_epochs, verbose, desc=f"GAN class {label}") if own_progress else progress
     x_train, y_train = (pre_augment(x, y, config.pre_augment, seed) if config.pre_augment else (x, y))
     try:
-        attempts = []
-        for attempt in range(CHECK_ATTEMPTS if config.sample_check else 1):
-            if attempt:
-                progress.again(config.max_epochs)
-            G, D, history = _fit(x_train, y_train, n_classes, config, attempt_seed(seed, attempt), device, label,
-                                 progress, init)
-            if not config.sample_check:
-                return G, D, history
-            checks = _check(G, x, y, n_classes, attempt_seed(seed, attempt))
-            attempts.append({str(k): c.to_dict() for k, c in checks.items()} if n_classes
-                            else checks[None].to_dict())
-            failed = {k: c for k, c in checks.items() if not c.passed}
-            if not failed:
-                break
+        (G, D, history), attempts, failed = train_checked(
+            lambda s: _fit(x_train, y_train, n_classes, config, s, device, label, progress, init),
+            lambda result, s: _check(result[0], x, y, n_classes, s), seed, config.sample_check,
+            describe=lambda checks: ({str(k): c.to_dict() for k, c in checks.items()} if n_classes
+                                     else checks[None].to_dict()),
+            on_retry=lambda: progress.again(config.max_epochs))
     finally:
         if own_progress:
             progress.close()
+    if not config.sample_check:
+        return G, D, history
     history[-1]["sample_check"] = {"passed": not failed, "attempts": attempts}
     if failed:
         where = "; ".join(f"{'' if k is None else f'class index {k}: '}{'; '.join(c.failures)}"
                           for k, c in failed.items())
-        message = (f"the GAN for class {_label_text(label)} failed the sample check after {len(attempts)} "
-                   f"trainings from different seeds: {where}. Look at sampler.history_[...][-1]['sample_check'], "
-                   "try more epochs, diff_augment='translation,cutout' or another architecture; "
-                   "sample_check='warn' keeps the images anyway.")
-        if config.sample_check == "raise":
-            raise GANTrainingError(message, label=label, metrics=next(iter(failed.values())).figures)
-        warnings.warn(message, GANSampleWarning, stacklevel=2)
+        report_failed_check(
+            f"the GAN for class {_label_text(label)} failed the sample check after {len(attempts)} "
+            f"trainings from different seeds: {where}. Look at sampler.history_[...][-1]['sample_check'], "
+            "try more epochs, diff_augment='translation,cutout' or another architecture; "
+            "sample_check='warn' keeps the images anyway.", failed, config.sample_check, 3, label=label)
     return G, D, history
