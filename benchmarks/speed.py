@@ -1,6 +1,7 @@
 """Speed figures of gansampler's default path: fit_resample wall time, the
-training loop's throughput, generation throughput and memory, and the default
-classifier's training throughput at 128x128.
+training loop's throughput, generation throughput and memory, the default
+classifier's training throughput at 128x128, and the diffusion sampler's
+training and generation throughput at 28, 64 and 128 px.
 
 Prints a table and one JSON line per figure: {"metric": NAME, "value": NUMBER, ...}.
 
@@ -8,6 +9,7 @@ python benchmarks/speed.py                       # every figure (PneumoniaMNIST 
 python benchmarks/speed.py --baseline /tmp/old   # fit_resample also timed with the gansampler
                                                  # package of another checkout, interleaved
 python benchmarks/speed.py --steps 20 --rounds 1 --memory-images 10000 --skip-fit   # shorter
+python benchmarks/speed.py --skip-fit --memory-images 0 --classifier-images 0 --steps 5   # mostly diffusion
 """
 
 import argparse
@@ -168,9 +170,8 @@ sampler_class = getattr(gansampler, params.pop("sampler", "GANOverSampler"))
 sampler = sampler_class(random_state=0, device=device, **params)
 sampler.fit_resample(X, y)
 seconds = time.perf_counter() - start
-epochs = [row for history in sampler.history_.values() for row in history]
-checks = {str(label): history[-1]["sample_check"]["passed"] for label, history in sampler.history_.items()
-          if history and isinstance(history[-1], dict) and "sample_check" in history[-1]}
+epochs = [row for history in sampler.history_.values() if isinstance(history, list) for row in history]
+checks = {str(label): check["passed"] for label, check in getattr(sampler, "sample_checks_", {}).items()}
 print(json.dumps({"seconds": seconds, "epochs": len(epochs), "sample_check_passed": checks,
                   "package": gansampler.__file__, "version": gansampler.__version__}))
 """
@@ -229,6 +230,53 @@ def classifier_figures(device, rounds, env, n=640):
            rounds=[round(r, 3) for r in ratios], **env)
 
 
+def _diffusion_rates(shape, device, steps, rounds):
+    """Training and generation images/s of the default diffusion network for
+    ``shape`` over ``rounds`` interleaved rounds; its config, size and precision."""
+    from gansampler.nn._denoiser import build_denoiser
+    from gansampler.over_sampling._diffusion import CHUNK_VALUES
+    from gansampler.training._diffusion import DiffusionConfig, DiffusionTrainer, ddim_sample
+
+    config = DiffusionConfig.from_params({}, shape, n_images=1000)
+    precision = resolve_precision("auto", device, shape, config.architecture)
+    model = build_denoiser(config.architecture, shape, 2, config.width, seed=0)
+    trainer = DiffusionTrainer(model, config, device=device, seed=0, precision=precision)
+    x = torch.randn(config.batch_size, *shape, device=device)
+    y = torch.arange(config.batch_size, device=device) % 2
+    chunk = max(8, min(64, CHUNK_VALUES // int(np.prod(shape))))  # as sample() draws
+
+    def train():
+        trainer.step(x, y)  # warm-up
+        start = time.perf_counter()
+        for _ in range(steps):
+            trainer.step(x, y)
+        return steps * config.batch_size / (time.perf_counter() - start)
+
+    def sample():
+        start = time.perf_counter()
+        ddim_sample(trainer.sampling_model, 0, chunk, torch.Generator().manual_seed(0), config, device, precision)
+        return chunk / (time.perf_counter() - start)
+
+    rates = interleaved({"train": train, "sample": sample}, rounds)
+    return rates, {"parameters": sum(p.numel() for p in model.parameters()), "precision": precision,
+                   "n_sampling_steps": config.n_sampling_steps}
+
+
+def diffusion_figures(device, steps, rounds, env, sizes=((1, 28, 28), (1, 64, 64), (1, 128, 128))):
+    """The default DiffusionOverSampler's network at each size (two classes):
+    training images/s (``steps`` optimizer steps of the default batch, at the
+    precision "auto" picks) and generated images/s (one DDIM chunk of the
+    default ``n_sampling_steps``, as ``sample`` draws them), medians of
+    ``rounds``."""
+    for shape in sizes:
+        rates, extra = _diffusion_rates(shape, device, steps, rounds)
+        size = f"{shape[1]}x{shape[2]}"
+        report(f"diffusion_train_images_per_s_{size}", np.median(rates["train"]), "images/s",
+               rounds=[round(r, 1) for r in rates["train"]], **extra, **env)
+        report(f"diffusion_generate_images_per_s_{size}", np.median(rates["sample"]), "images/s",
+               rounds=[round(r, 2) for r in rates["sample"]], **extra, **env)
+
+
 def fit_figures(data, device, rounds, baseline, env, timer=time_fit):
     """Default fit_resample on PneumoniaMNIST's training split (1,214 normal ->
     3,494), GAN variants (also timed with the baseline's package) and the other
@@ -237,7 +285,8 @@ def fit_figures(data, device, rounds, baseline, env, timer=time_fit):
     if resolve_precision("auto", device, (1, 28, 28)) != "fp32":
         cases["_fp32"] = {"precision": "fp32"}
     new = {"_gan_ae": {"init": "autoencoder"}, "_vae": {"sampler": "VAEOverSampler"},
-           "_latent_smote": {"sampler": "LatentSMOTE"}}  # not in a 0.1 baseline
+           "_latent_smote": {"sampler": "LatentSMOTE"},
+           "_diffusion": {"sampler": "DiffusionOverSampler"}}  # not in a 0.1 baseline
     roots = {"": ROOT} if baseline is None else {"": ROOT, "_baseline": Path(baseline)}
     suffix = "" if device.type == "cpu" else "_cuda"
     for name, params in {**cases, **new}.items():
@@ -265,6 +314,8 @@ def main(argv=None):
                         help="3x64x64 images sample() makes for the memory figure; 0 skips it")
     parser.add_argument("--classifier-images", type=int, default=640,
                         help="1x128x128 images of the classifier figure's training epoch; 0 skips it")
+    parser.add_argument("--diffusion-steps", type=int, default=10,
+                        help="optimizer steps per diffusion training measurement; 0 skips the diffusion figures")
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall times")
     parser.add_argument("--skip-sizes", action="store_true",
                         help="skip fit_resample at 64x64 RGB and 128x128 gray (about 10 minutes on 2 cores)")
@@ -313,6 +364,8 @@ def main(argv=None):
             report("generate_64x64_peak_memory_beyond_output_mb", increase - output, "MB", **extra)
         if args.classifier_images:
             classifier_figures(device, args.rounds, env, args.classifier_images)
+        if args.diffusion_steps:
+            diffusion_figures(device, args.diffusion_steps, args.rounds, env)
         if not args.skip_fit and args.data.exists():
             fit_figures(args.data, device, args.rounds, args.baseline, env)
         if not args.skip_fit and not args.skip_sizes:

@@ -148,7 +148,7 @@ def test_shortcut_threshold_maximises_balanced_accuracy():
 def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, capsys):
     script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
     argv = ["--data", str(tmp_path / "absent.npz"), "--steps", "2", "--rounds", "2", "--skip-fit",
-            "--memory-images", "512", "--devices", "cpu", "--classifier-images", "64"]
+            "--memory-images", "512", "--devices", "cpu", "--classifier-images", "64", "--diffusion-steps", "0"]
     assert script["main"](argv) == 0
     captured = capsys.readouterr()
     assert "not found: using random 28x28 images" in captured.err
@@ -253,6 +253,23 @@ def test_speed_script_fit_child_runs_the_named_checkout(tmp_path):
     result = script["time_fit"]("fundus:6", "cpu", {**params, "sample_check": "warn"}, ROOT)  # 600 + 6 RGB
     assert result["epochs"] == 1
     assert result["sample_check_passed"] == {"1": False}  # one epoch of training gives no real images
+    diffusion = {"sampler": "DiffusionOverSampler", "max_steps": 1, "width": 4, "sample_check": "warn"}
+    result = script["time_fit"](data, "cpu", diffusion, ROOT)
+    assert result["epochs"] == 1 and list(result["sample_check_passed"]) == ["every class"]
+
+
+def test_speed_script_measures_the_diffusion_network_at_each_size():
+    script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
+    script["FIGURES"].clear()
+    script["diffusion_figures"](torch.device("cpu"), 1, 2, {"device": "cpu"}, sizes=((1, 8, 8), (3, 16, 16)))
+    rows = {f["metric"]: f for f in script["FIGURES"]}
+    assert set(rows) == {f"diffusion_{kind}_images_per_s_{size}" for kind in ("train", "generate")
+                         for size in ("8x8", "16x16")}
+    for row in rows.values():
+        assert row["value"] > 0 and len(row["rounds"]) == 2 and row["parameters"] > 0
+        assert row["precision"] in ("fp32", "bf16") and row["n_sampling_steps"] == 20
+    size = {name: rows[f"diffusion_train_images_per_s_{name}"]["parameters"] for name in ("8x8", "16x16")}
+    assert size["16x16"] > size["8x8"]  # a level more
 
 
 def test_benchmark_caps_the_smallest_class_with_one_fixed_draw(tmp_path, capsys):
@@ -390,3 +407,43 @@ def test_comparison_c2st_trains_enough_steps_to_tell_a_small_class_apart():
     assert c2st_classifier((1, 16, 16), 0, {"max_epochs": 3}, 64 * C2ST_MIN_STEPS).max_epochs == 3
     assert c2st_classifier((1, 16, 16), 0, {"max_epochs": 3}, 64 * 50).max_epochs == 3
     assert c2st_classifier((1, 16, 16), 0, {"max_epochs": 3}, 64 * 30).max_epochs == 5
+
+
+@pytest.mark.parametrize("name, params", [
+    ("gan", {"width": 4, "latent_dim": 8, "sample_check": None}),
+    ("diffusion", {"width": 4, "sample_check": None, "copy_quantile": None}),
+])
+def test_compute_curve_snapshots_are_the_shorter_fits(name, params):
+    # the compute curve's premise: the weights a long run holds after k units
+    # are those a fit with a budget of k units and the same seed ends with
+    from gansampler.benchmark import BenchmarkData
+
+    script = runpy.run_path(str(ROOT / "benchmarks" / "compute_curve.py"))
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (40, 64)).astype(np.uint8)
+    y = np.array([0] * 12 + [1] * 28)
+    data = BenchmarkData("tiny", X, y, X[:4], y[:4], (1, 8, 8), ("a", "b"), "none")
+    sampler, module, unit, taken = script["long_fit"](name, data, 0, [1, 2, 4], 0, 2, **params)
+    assert unit == 2 and sorted(taken) == [2, 4, 8]
+    assert [seconds for _, seconds in (taken[k] for k in (2, 4, 8))] == sorted(s for _, s in taken.values())
+    final = module(sampler).state_dict()
+    for units in (2, 4):
+        short, short_module, _, _ = script["long_fit"](name, data, 0, [1], 0, units, **params)
+        state = short_module(short).state_dict()
+        assert all(torch.equal(state[k], taken[units][0][k]) for k in state), units
+        assert not all(torch.equal(state[k], final[k]) for k in state if state[k].is_floating_point())
+    assert all(torch.equal(final[k], taken[8][0][k]) for k in final)
+
+
+def test_results_document_renders_a_compute_curve_with_its_change_per_doubling():
+    script = runpy.run_path(str(ROOT / "benchmarks" / "make_results.py"))
+    rows = [{"sampler": "gan", "seed": 0, "budget": b, "units": 60 * b, "unit": "epochs", "train_seconds": 10.0 * b,
+             "quality": {"normal": {"fid": 1.0, "precision": 0.9, "recall": r, "coverage": 0.5,
+                                    "memorized_fraction": 0.0, "c2st": 0.9}},
+             "balanced_accuracy": 0.6 + 0.01 * i, "roc_auc": 0.9}
+            for i, (b, r) in enumerate([(1, 0.1), (2, 0.2), (4, 0.3)])]
+    (kind, (header, body)), (_, slope) = script["curve_blocks"](rows)
+    assert kind == "table" and len(body) == 3 and len(header) == len(body[0])
+    assert body[2][:5] == ["gan", "0", "4x", "240 epochs", "40"]
+    assert body[0][header.index("recall")] == "0.100"
+    assert "recall +0.100" in slope and "balanced accuracy +0.010" in slope and "ROC-AUC +0.000" in slope

@@ -32,8 +32,15 @@ from ._methods import (
     make_methods,
     parse_method,
 )
-from ._report import quality_table, recommend, render_markdown, sample_check_text, score_table
-from ._run import Settings, run_many, run_one
+from ._report import (
+    quality_table,
+    recommend,
+    rejected_copies_text,
+    render_markdown,
+    sample_check_text,
+    score_table,
+)
+from ._run import Settings, environment, run_many, run_one, synthetic_quality
 from ._stats import METRICS, Comparison, compare_methods, paired_test, summarize
 
 __all__ = [
@@ -53,6 +60,7 @@ __all__ = [
     "check_methods",
     "compare",
     "compare_methods",
+    "environment",
     "halfway",
     "is_baseline",
     "load_benchmark_data",
@@ -63,6 +71,7 @@ __all__ = [
     "quality_table",
     "read_rows",
     "recommend",
+    "rejected_copies_text",
     "render_markdown",
     "run_many",
     "run_one",
@@ -70,5 +79,6 @@ __all__ = [
     "save_grid",
     "score_table",
     "summarize",
+    "synthetic_quality",
     "write_report",
 ]

@@ -13,7 +13,7 @@ from ..evaluation import evaluate_pipeline
 from ..exceptions import GANTrainingError
 from ._methods import c2st_classifier, make_classifier, make_sampler
 
-__all__ = ["QUALITY_KEYS", "Settings", "environment", "run_one", "run_many"]
+__all__ = ["QUALITY_KEYS", "Settings", "environment", "run_one", "run_many", "synthetic_quality"]
 
 QUALITY_KEYS = ("fid", "precision", "recall", "density", "coverage", "memorized_fraction", "c2st")
 _GRID_IMAGES = 8
