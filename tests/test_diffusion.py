@@ -224,3 +224,25 @@ def test_bad_parameters(tiny_images, params, match):
     X, y = tiny_images
     with pytest.raises(ValueError, match=match):
         _tiny(**params).fit_resample(X, y)
+
+
+@needs_diffusers
+@pytest.mark.parametrize("stage", ["train_diffusion", "ddim_sample"])
+def test_keyboard_interrupt_leaves_the_sampler_as_it_was(tiny_images, monkeypatch, stage):
+    X, y = tiny_images
+    sampler = _tiny(random_state=0)
+    sampler.fit_resample(X, y)
+    before = dict(sampler.__dict__)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_diffusion, stage, interrupted)  # Ctrl-C while training, or while sampling
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit_resample(X, y)  # a refit replaces the model and every fitted attribute
+    assert sampler.__dict__.keys() == before.keys()
+    assert all(sampler.__dict__[k] is before[k] for k in before)
+    fresh = _tiny(random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit_resample(X, y)
+    assert not hasattr(fresh, "denoiser_")
