@@ -22,6 +22,8 @@ once, on the 16x model.
 One JSON row per snapshot goes to ``--out`` (appended as each is measured).
 
 python benchmarks/compute_curve.py --out benchmarks/results/pneumonia_minority100_compute.jsonl
+python benchmarks/compute_curve.py --data chestxray2017 --image-size 64 --max-minority 50 --samplers diffusion \
+    --budgets 1 2 4 8 --out chest64_compute.jsonl
 python benchmarks/compute_curve.py --samplers gan --budgets 1 2 --unit 2 --out /tmp/curve.jsonl   # a smoke run
 """
 
@@ -164,6 +166,7 @@ def evaluate(data, sampler, seed, clf_params):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(PNEUMONIA), help="a .npz, folder or 'digits' (default: PneumoniaMNIST)")
+    parser.add_argument("--image-size", type=int, help="resize a folder's images to this side")
     parser.add_argument("--max-minority", type=int, default=100, help="cap the smallest class (0: no cap)")
     parser.add_argument("--samplers", nargs="+", choices=("gan", "diffusion"), default=("gan", "diffusion"))
     parser.add_argument("--budgets", nargs="+", type=int, default=BUDGETS, help="multiples of the default budget")
@@ -175,7 +178,7 @@ def main(argv=None):
     if args.data == str(PNEUMONIA) and not PNEUMONIA.exists():
         print(f"skipped: {PNEUMONIA} is absent", file=sys.stderr)
         return 0
-    data = load_benchmark_data(args.data, max_minority=args.max_minority or None)
+    data = load_benchmark_data(args.data, image_size=args.image_size, max_minority=args.max_minority or None)
     print(data.describe(), flush=True)
     clf_params = Settings().clf_params
     budgets = sorted(set(args.budgets))
