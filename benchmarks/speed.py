@@ -113,12 +113,12 @@ def generation_rate(shape, device, n=4096):
 
 _MEMORY_CHILD = """
 import json, sys
-from gansampler import GANOverSampler
+import gansampler
 
 def status(key):  # kB, from Linux's /proc/self/status
     return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(key))
 
-sampler = GANOverSampler.load(sys.argv[1])
+sampler = getattr(gansampler, sys.argv[3]).load(sys.argv[1])
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # resets the peak (VmHWM) to the current resident size
 before = status("VmRSS:")
@@ -127,19 +127,20 @@ print(json.dumps({"before_kib": before, "after_kib": status("VmHWM:"), "output_b
 """
 
 
-def generation_memory(n, device):
+def generation_memory(n, device, sampler_class=GANOverSampler, **params):
     """How far the resident memory of a fresh process peaks, during ``sample(n)``
     of 3x64x64 uint8 images, above where it was after loading the sampler
-    (Linux only). Returns ``(peak increase, output size)`` in MB."""
+    (Linux only); the sampler is ``sampler_class(**params)`` trained briefly.
+    Returns ``(peak increase, output size)`` in MB."""
     rng = np.random.RandomState(0)
     X = rng.randint(0, 256, (96, 3, 64, 64)).astype(np.uint8)
     y = np.array([0] * 64 + [1] * 32)
-    sampler = GANOverSampler(max_epochs=1, random_state=0, device=device, sample_check=None)  # memory only
+    sampler = sampler_class(random_state=0, device=device, sample_check=None, **params)  # memory only
     sampler.fit_resample(X, y)
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "sampler.safetensors")
         sampler.save(path)
-        done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, path, str(n)],
+        done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, path, str(n), sampler_class.__name__],
                               capture_output=True, text=True, check=True)
     child = json.loads(done.stdout.splitlines()[-1])
     return (child["after_kib"] - child["before_kib"]) * 1024 / 1e6, child["output_bytes"] / 1e6
@@ -316,6 +317,8 @@ def main(argv=None):
                         help="1x128x128 images of the classifier figure's training epoch; 0 skips it")
     parser.add_argument("--diffusion-steps", type=int, default=10,
                         help="optimizer steps per diffusion training measurement; 0 skips the diffusion figures")
+    parser.add_argument("--diffusion-memory-images", type=int, default=1000,
+                        help="3x64x64 images the diffusion sampler's sample() makes for its memory figure; 0 skips it")
     parser.add_argument("--skip-fit", action="store_true", help="skip the fit_resample wall times")
     parser.add_argument("--skip-sizes", action="store_true",
                         help="skip fit_resample at 64x64 RGB and 128x128 gray (about 10 minutes on 2 cores)")
@@ -357,11 +360,21 @@ def main(argv=None):
         if args.memory_images and not Path("/proc/self/clear_refs").exists():
             print("no /proc/self/clear_refs (not Linux): skipping the memory figure", file=sys.stderr)
         elif args.memory_images:
-            increase, output = generation_memory(args.memory_images, device)
+            increase, output = generation_memory(args.memory_images, device, GANOverSampler, max_epochs=1)
             extra = {"images": args.memory_images, **env}
             report("generate_64x64_output_mb", output, "MB", **extra)
             report("generate_64x64_peak_memory_increase_mb", increase, "MB", **extra)
             report("generate_64x64_peak_memory_beyond_output_mb", increase - output, "MB", **extra)
+        if args.diffusion_memory_images and Path("/proc/self/clear_refs").exists():
+            from gansampler import DiffusionOverSampler
+
+            # a model trained one step on uniform noise draws near-uniform gray images, which pixel
+            # distance finds nearer every training image than those are to each other: no copy check
+            increase, output = generation_memory(args.diffusion_memory_images, device, DiffusionOverSampler,
+                                                 max_steps=1, copy_quantile=None)
+            extra = {"images": args.diffusion_memory_images, **env}
+            report("diffusion_generate_64x64_output_mb", output, "MB", **extra)
+            report("diffusion_generate_64x64_peak_memory_beyond_output_mb", increase - output, "MB", **extra)
         if args.classifier_images:
             classifier_figures(device, args.rounds, env, args.classifier_images)
         if args.diffusion_steps:

@@ -148,7 +148,8 @@ def test_shortcut_threshold_maximises_balanced_accuracy():
 def test_speed_script_prints_a_table_and_one_json_line_per_figure(tmp_path, capsys):
     script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
     argv = ["--data", str(tmp_path / "absent.npz"), "--steps", "2", "--rounds", "2", "--skip-fit",
-            "--memory-images", "512", "--devices", "cpu", "--classifier-images", "64", "--diffusion-steps", "0"]
+            "--memory-images", "512", "--devices", "cpu", "--classifier-images", "64", "--diffusion-steps", "0",
+            "--diffusion-memory-images", "0"]
     assert script["main"](argv) == 0
     captured = capsys.readouterr()
     assert "not found: using random 28x28 images" in captured.err
@@ -256,6 +257,17 @@ def test_speed_script_fit_child_runs_the_named_checkout(tmp_path):
     diffusion = {"sampler": "DiffusionOverSampler", "max_steps": 1, "width": 4, "sample_check": "warn"}
     result = script["time_fit"](data, "cpu", diffusion, ROOT)
     assert result["epochs"] == 1 and list(result["sample_check_passed"]) == ["every class"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="the memory figure reads Linux's /proc")
+def test_speed_script_measures_the_diffusion_samplers_generation_memory():
+    from gansampler import DiffusionOverSampler
+
+    script = runpy.run_path(str(ROOT / "benchmarks" / "speed.py"))
+    increase, output = script["generation_memory"](16, "cpu", DiffusionOverSampler, max_steps=1, width=4,
+                                                   copy_quantile=None)
+    assert output == pytest.approx(16 * 3 * 64 * 64 / 1e6)
+    assert increase >= output  # the output is written, so the peak rose by at least its size
 
 
 def test_speed_script_measures_the_diffusion_network_at_each_size():
