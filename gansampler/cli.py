@@ -323,8 +323,8 @@ def _parser():
                         "SMOTE in an autoencoder's latent space, or a conditional diffusion model (the diffusion "
                         "extra)")
     p.add_argument("--sample-check", choices=["raise", "warn", "off"], default="raise",
-                   help="what unusable images (noise, collapse, off statistics) do: raise (default: exit 1), warn, "
-                        "or off (no check)")
+                   help="what unusable images (noise, collapse, no layout, off statistics) do: raise "
+                        "(default: exit 1), warn, or off (no check)")
     p.add_argument("--no-quality", dest="quality", action="store_false",
                    help="skip quality.json's metrics (pixel FID, precision/recall, SSIM, memorization, C2ST)")
     add_data_arguments(p)

@@ -7,8 +7,8 @@ class GANTrainingError(RuntimeError):
     """Training a generative model failed, and retrying did not help.
 
     Raised when a loss became NaN or infinite, or when a trained generator's
-    images failed the built-in sample check (noise, collapse, far-off
-    statistics).
+    images failed the built-in sample check (noise, collapse, no layout,
+    far-off statistics).
 
     Attributes
     ----------

@@ -219,8 +219,8 @@ def test_rows_record_each_gan_sample_check_and_the_report_counts_them(tmp_path):
     check = gan_rows[0]["sample_check"]["0"]
     assert check["passed"] is False and len(check["attempts"]) == 2  # one epoch: retried, then kept with a warning
     assert "sample_check" not in result.rows[0]  # no GAN, no check
-    assert "**gan**: its images passed the sample check (noise, collapse, off statistics) on 0 of 2 runs; 2 runs " \
-           "trained a class a second time." in result.report
+    assert ("**gan**: its images passed the sample check (noise, collapse, layout, off statistics) on 0 of 2 "
+            "runs; 2 runs trained a class a second time.") in result.report
 
 
 def test_read_rows_leaves_out_a_last_line_cut_short(tmp_path):

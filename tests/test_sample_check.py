@@ -1,4 +1,4 @@
-"""The built-in sample check: noise, collapse and off statistics are caught,
+"""The built-in sample check: noise, collapse, textures without the class's layout and off statistics are caught,
 retried from a fresh seed, then raised (or warned about), never returned silently."""
 
 import warnings
@@ -46,6 +46,34 @@ def test_unstructured_real_images_are_not_held_to_structure():
     assert check.passed and check.figures["structure_real"] < 0.3
     # rows of tabular data have no spatial structure to check
     assert "structure_real" not in check_samples(fake.reshape(80, 64, 1, 1), real.reshape(80, 64, 1, 1)).figures
+
+
+def _smooth_noise(n, size, seed):
+    """Textures: noise smoothed over a few pixels, rescaled to about [-1, 1]."""
+    noise = torch.from_numpy(np.random.RandomState(seed).randn(n, 1, size + 4, size + 4).astype(np.float32))
+    smooth = torch.nn.functional.avg_pool2d(noise, 5, stride=1).numpy()
+    return smooth / np.abs(smooth).max()
+
+
+def _aligned(n=120, size=16, seed=0):
+    """X-ray-like images: two dark "lungs" where every image has them, plus texture."""
+    rows, cols = np.mgrid[:size, :size]
+    lungs = sum(np.exp(-((rows - size / 2) ** 2 / 18 + (cols - c) ** 2 / 4)) for c in (size / 4, 3 * size / 4))
+    return np.clip(0.6 - 1.4 * lungs + 0.3 * _smooth_noise(n, size, seed), -1, 1).astype(np.float32)
+
+
+def test_textures_without_the_class_layout_are_caught():
+    real = _aligned()
+    check = check_samples(_aligned(seed=1), real)
+    assert check.passed and check.figures["layout_real"] >= 0.5
+    smooth = _smooth_noise(120, 16, 2)
+    texture = real.mean() + smooth * real.std() / smooth.std()  # the real brightness and contrast, no lungs
+    check = check_samples(texture, real)
+    assert [f.split(":")[0] for f in check.failures] == ["no layout"]
+    assert check.figures["layout_fake"] < 0.5 * check.figures["layout_real"]
+    # a class without a shared layout (textures) is not held to one
+    check = check_samples(_smooth_noise(120, 16, 3), _smooth_noise(120, 16, 4))
+    assert check.passed and check.figures["layout_real"] < 0.5
 
 
 class Forced(torch.nn.Module):

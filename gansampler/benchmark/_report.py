@@ -163,6 +163,13 @@ def rejected_copies_text(rows, dataset):
                     f"again, over {runs} run{'s' if runs != 1 else ''}." for method, (runs, n) in totals.items())
 
 
+def _checked_layout(check):
+    """Whether a recorded sample check looked at layout (checks recorded
+    before it existed did not); an attempt is one check's figures, or one per class."""
+    return any("layout_real" in attempt or any(isinstance(v, dict) and "layout_real" in v for v in attempt.values())
+               for attempt in check["attempts"])
+
+
 def sample_check_text(rows, dataset):
     """One sentence per GAN method: on how many runs its sample check passed,
     and how many needed a second training; "" without checks."""
@@ -170,13 +177,15 @@ def sample_check_text(rows, dataset):
     for row in rows:
         if row["dataset"] != dataset or not (row.get("sample_check") or "error" in row):
             continue
-        c = counts.setdefault(row["method"], {"runs": 0, "passed": 0, "retried": 0})
+        c = counts.setdefault(row["method"], {"runs": 0, "passed": 0, "retried": 0, "layout": False})
         c["runs"] += 1
         checks = (row.get("sample_check") or {}).values()
         c["passed"] += bool(checks) and all(check["passed"] for check in checks)
         c["retried"] += any(len(check["attempts"]) > 1 for check in checks)
-    return " ".join(f"**{method}**: its images passed the sample check (noise, collapse, off statistics) on "
-                    f"{c['passed']} of {c['runs']} runs; {c['retried']} runs trained a class a second time."
+        c["layout"] |= any(_checked_layout(check) for check in checks)
+    return " ".join(f"**{method}**: its images passed the sample check (noise, collapse, "
+                    f"{'layout, ' if c['layout'] else ''}off statistics) on {c['passed']} of {c['runs']} runs; "
+                    f"{c['retried']} runs trained a class a second time."
                     for method, c in counts.items())
 
 

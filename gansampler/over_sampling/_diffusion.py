@@ -118,8 +118,8 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
     max_redraws : int, default=5
         Rounds of redrawing the copies of a chunk before the rest are kept.
     sample_check : {{"raise", "warn"}} or None, default="raise"
-        Check the images of each class to be over-sampled for noise, collapse
-        and off statistics (as :class:`GANOverSampler` does); a model that
+        Check the images of each class to be over-sampled for noise, collapse,
+        no layout and off statistics (as :class:`GANOverSampler` does); a model that
         fails is trained again from a derived seed, then a
         :class:`~gansampler.GANTrainingError` is raised ("raise") or a warning
         issued ("warn"). Recorded in ``history_["sample_check"]``.

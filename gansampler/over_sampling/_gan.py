@@ -129,8 +129,10 @@ class GANOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         After training, each class's generator draws 256 images that are
         checked against the class's real images for noise (neighbouring
         pixels correlate less than half as much as in the real images),
-        collapse (images differ less than a quarter as much as real ones) and
-        off statistics (brightness or contrast far from the real images').
+        collapse (images differ less than a quarter as much as real ones), no
+        layout (they correlate less than half as much with the class's mean
+        image, where the class has one) and off statistics (brightness or
+        contrast far from the real images').
         A class that fails is trained again from a fresh seed derived from
         ``random_state``; if it fails again, "raise" raises
         :class:`GANTrainingError` naming the class and what failed, and

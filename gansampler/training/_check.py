@@ -1,8 +1,8 @@
 """A cheap check of a trained generator's images against the real images of
-their class: never hand back noise, one repeated image, or images with the
-wrong brightness or contrast without saying so.
+their class: never hand back noise, one repeated image, textures without the
+class's layout, or images with the wrong brightness or contrast without saying so.
 
-Three failures are looked for, each relative to the real images, so that a
+Four failures are looked for, each relative to the real images, so that a
 class whose real images lack some property is never held to it:
 
 - **noise**: no spatial structure. The mean correlation between neighbouring
@@ -11,6 +11,12 @@ class whose real images lack some property is never held to it:
 - **collapse**: near-identical outputs. The mean distance between random pairs
   of generated images (on a copy shrunk to at most 32x32) is under a quarter of
   that between real pairs.
+- **no layout**: the images do not put their structures where the class
+  does. Each image's correlation with the real images' mean image (on copies
+  shrunk to at most 32x32) is averaged; the generated images' average is
+  under half the real ones' (checked where the class has a layout, >= 0.5:
+  aligned images such as X-rays or centred digits, not varied scenes). This
+  catches textures with the right pixel statistics and no anatomy.
 - **off statistics**: a channel's mean brightness differs from the real
   images' by more than 0.25 (an eighth of the ``[-1, 1]`` range) and by more
   than three times the spread of the real images' own means; or the mean
@@ -31,6 +37,8 @@ N_CHECK = 256
 _STRUCTURED = 0.3
 _NOISE_RATIO = 0.5
 _COLLAPSE_RATIO = 0.25
+_LAID_OUT = 0.5
+_LAYOUT_RATIO = 0.5
 _MEAN_SHIFT = 0.25
 _CONTRAST = (0.4, 2.5)
 
@@ -64,11 +72,23 @@ def _structure(x):
     return float(np.mean((rows + cols) / 2))
 
 
+def _shrunk(x):
+    """``x`` as a float tensor shrunk to at most 32x32."""
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    return F.adaptive_avg_pool2d(t, 32) if min(t.shape[-2:]) > 32 else t
+
+
+def _layout(x, template):
+    """Mean correlation of each image of ``x`` with ``template`` (both shrunk)."""
+    a = x.reshape(len(x), -1) - x.reshape(len(x), -1).mean(axis=1, keepdims=True)
+    b = template.ravel() - template.mean()
+    denominator = np.sqrt((a * a).sum(axis=1) * (b * b).sum())
+    return float(np.mean(np.where(denominator > 1e-12, a @ b / np.maximum(denominator, 1e-12), 0.0)))
+
+
 def _spread(x, rng, n_pairs=512):
     """Mean distance between random pairs of distinct images (shrunk to <= 32x32)."""
-    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-    if min(t.shape[-2:]) > 32:
-        t = F.adaptive_avg_pool2d(t, 32)
+    t = _shrunk(x)
     flat = t.reshape(len(t), -1).double().numpy()
     i = rng.randint(len(flat), size=n_pairs)
     j = (i + 1 + rng.randint(len(flat) - 1, size=n_pairs)) % len(flat)
@@ -89,7 +109,8 @@ def check_samples(fake, real, seed=0):
     -------
     check : SampleCheck
         ``figures``: ``structure_fake``/``structure_real`` (neighbouring-pixel
-        correlation, images of at least 4x4 only), ``diversity_ratio``,
+        correlation) and ``layout_fake``/``layout_real`` (correlation with
+        the real mean image), images of at least 4x4 only; ``diversity_ratio``,
         ``mean_shift`` (largest per-channel difference of mean brightness),
         ``contrast_ratio``; ``failures``: one sentence per failure.
     """
@@ -104,6 +125,14 @@ def check_samples(fake, real, seed=0):
             failures.append(
                 f"noise: neighbouring pixels correlate {figures['structure_fake']:.2f} in the generated images "
                 f"against {figures['structure_real']:.2f} in the real ones")
+        real_small, fake_small = _shrunk(real).double().numpy(), _shrunk(fake).double().numpy()
+        template = real_small.mean(axis=0)
+        figures["layout_real"], figures["layout_fake"] = _layout(real_small, template), _layout(fake_small, template)
+        if figures["layout_real"] >= _LAID_OUT and figures["layout_fake"] < _LAYOUT_RATIO * figures["layout_real"]:
+            failures.append(
+                f"no layout: the generated images correlate {figures['layout_fake']:.2f} with the real images' "
+                f"mean image against {figures['layout_real']:.2f} for the real ones (textures without the "
+                "class's structure)")
     figures["diversity_ratio"] = _spread(fake, rng) / max(_spread(real, rng), 1e-12)
     if figures["diversity_ratio"] < _COLLAPSE_RATIO:
         failures.append(f"collapse: generated images differ {figures['diversity_ratio']:.2f} times as much as "

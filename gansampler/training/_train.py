@@ -199,7 +199,7 @@ def train_gan(x, y, n_classes, config, seed, device, label, verbose=0, progress=
     A non-finite loss restarts training once, from ``seed + 1`` at half the
     learning rates. With ``config.sample_check`` set, the trained generator's
     images are checked against ``x`` (:func:`check_samples`: noise, collapse,
-    off statistics); a failing model is trained once more from a fresh seed
+    no layout, off statistics); a failing model is trained once more from a fresh seed
     derived from ``seed`` (:func:`attempt_seed`), and if it fails again, a
     :class:`GANTrainingError` is raised ("raise") or a
     :class:`GANSampleWarning` issued ("warn"). The checks are recorded in the
