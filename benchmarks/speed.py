@@ -235,7 +235,7 @@ def _diffusion_rates(shape, device, steps, rounds):
     """Training and generation images/s of the default diffusion network for
     ``shape`` over ``rounds`` interleaved rounds; its config, size and precision."""
     from gansampler.nn._denoiser import build_denoiser
-    from gansampler.over_sampling._diffusion import CHUNK_VALUES
+    from gansampler.over_sampling._diffusion import chunk_size
     from gansampler.training._diffusion import DiffusionConfig, DiffusionTrainer, ddim_sample
 
     config = DiffusionConfig.from_params({}, shape, n_images=1000)
@@ -244,7 +244,7 @@ def _diffusion_rates(shape, device, steps, rounds):
     trainer = DiffusionTrainer(model, config, device=device, seed=0, precision=precision)
     x = torch.randn(config.batch_size, *shape, device=device)
     y = torch.arange(config.batch_size, device=device) % 2
-    chunk = max(8, min(64, CHUNK_VALUES // int(np.prod(shape))))  # as sample() draws
+    chunk = chunk_size(shape)  # as sample() draws
 
     def train():
         trainer.step(x, y)  # warm-up

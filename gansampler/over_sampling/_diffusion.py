@@ -32,6 +32,12 @@ N_CHECK_DIFFUSION = 64
 CHUNK_VALUES = 2**16
 
 
+def chunk_size(image_shape):
+    """Images per DDIM chunk for images of ``image_shape``: at most
+    ``CHUNK_VALUES`` output values and 64 images, at least 8."""
+    return max(8, min(64, CHUNK_VALUES // int(np.prod(image_shape))))
+
+
 class CopyWarning(UserWarning):
     """Generated images stayed closer to a training image than the copy
     threshold after every redraw, and were kept."""
@@ -294,7 +300,7 @@ class DiffusionOverSampler(SavedSamplerMixin, BaseImageOverSampler):
         config = self._config()
         precision = self._precision()
         generator = torch.Generator().manual_seed(seed)
-        chunk = max(8, min(64, CHUNK_VALUES // int(np.prod(self.image_shape_))))
+        chunk = chunk_size(self.image_shape_)
         distances = self._real_distances[i]
         threshold = (0.0 if config.copy_quantile is None or not len(distances)
                      else float(np.quantile(distances, config.copy_quantile)))

@@ -58,38 +58,36 @@ class SampleCheck:
         return {"passed": self.passed, "failures": list(self.failures), **self.figures}
 
 
+def _correlation(a, b):
+    """Pearson correlation of each row of ``a`` with the same row of ``b`` (0 for a constant row)."""
+    a = a - a.mean(axis=1, keepdims=True)
+    b = b - b.mean(axis=1, keepdims=True)
+    denominator = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    return np.where(denominator > 1e-12, (a * b).sum(axis=1) / np.maximum(denominator, 1e-12), 0.0)
+
+
 def _structure(x):
     """Mean correlation between neighbouring pixels, per image, averaged."""
-    def corr(a, b):
-        a = a - a.mean(axis=1, keepdims=True)
-        b = b - b.mean(axis=1, keepdims=True)
-        denominator = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
-        return np.where(denominator > 1e-12, (a * b).sum(axis=1) / np.maximum(denominator, 1e-12), 0.0)
-
     n = len(x)
-    rows = corr(x[..., :, :-1].reshape(n, -1), x[..., :, 1:].reshape(n, -1))
-    cols = corr(x[..., :-1, :].reshape(n, -1), x[..., 1:, :].reshape(n, -1))
+    rows = _correlation(x[..., :, :-1].reshape(n, -1), x[..., :, 1:].reshape(n, -1))
+    cols = _correlation(x[..., :-1, :].reshape(n, -1), x[..., 1:, :].reshape(n, -1))
     return float(np.mean((rows + cols) / 2))
 
 
 def _shrunk(x):
-    """``x`` as a float tensor shrunk to at most 32x32."""
+    """``x`` shrunk to at most 32x32, one float64 row per image."""
     t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-    return F.adaptive_avg_pool2d(t, 32) if min(t.shape[-2:]) > 32 else t
+    t = F.adaptive_avg_pool2d(t, 32) if min(t.shape[-2:]) > 32 else t
+    return t.reshape(len(t), -1).double().numpy()
 
 
-def _layout(x, template):
-    """Mean correlation of each image of ``x`` with ``template`` (both shrunk)."""
-    a = x.reshape(len(x), -1) - x.reshape(len(x), -1).mean(axis=1, keepdims=True)
-    b = template.ravel() - template.mean()
-    denominator = np.sqrt((a * a).sum(axis=1) * (b * b).sum())
-    return float(np.mean(np.where(denominator > 1e-12, a @ b / np.maximum(denominator, 1e-12), 0.0)))
+def _layout(flat, template):
+    """Mean correlation of each row of ``flat`` with ``template``."""
+    return float(np.mean(_correlation(flat, np.broadcast_to(template, flat.shape))))
 
 
-def _spread(x, rng, n_pairs=512):
-    """Mean distance between random pairs of distinct images (shrunk to <= 32x32)."""
-    t = _shrunk(x)
-    flat = t.reshape(len(t), -1).double().numpy()
+def _spread(flat, rng, n_pairs=512):
+    """Mean distance between random pairs of distinct rows."""
     i = rng.randint(len(flat), size=n_pairs)
     j = (i + 1 + rng.randint(len(flat) - 1, size=n_pairs)) % len(flat)
     return float(np.linalg.norm(flat[i] - flat[j], axis=1).mean())
@@ -117,6 +115,7 @@ def check_samples(fake, real, seed=0):
     fake = np.asarray(fake, dtype=np.float64)
     real = np.asarray(real, dtype=np.float64)
     rng = np.random.RandomState(seed)
+    real_small, fake_small = _shrunk(real), _shrunk(fake)  # for layout and diversity
     figures, failures = {}, []
     if min(real.shape[-2:]) >= 4:
         figures["structure_real"], figures["structure_fake"] = _structure(real), _structure(fake)
@@ -125,7 +124,6 @@ def check_samples(fake, real, seed=0):
             failures.append(
                 f"noise: neighbouring pixels correlate {figures['structure_fake']:.2f} in the generated images "
                 f"against {figures['structure_real']:.2f} in the real ones")
-        real_small, fake_small = _shrunk(real).double().numpy(), _shrunk(fake).double().numpy()
         template = real_small.mean(axis=0)
         figures["layout_real"], figures["layout_fake"] = _layout(real_small, template), _layout(fake_small, template)
         if figures["layout_real"] >= _LAID_OUT and figures["layout_fake"] < _LAYOUT_RATIO * figures["layout_real"]:
@@ -133,7 +131,7 @@ def check_samples(fake, real, seed=0):
                 f"no layout: the generated images correlate {figures['layout_fake']:.2f} with the real images' "
                 f"mean image against {figures['layout_real']:.2f} for the real ones (textures without the "
                 "class's structure)")
-    figures["diversity_ratio"] = _spread(fake, rng) / max(_spread(real, rng), 1e-12)
+    figures["diversity_ratio"] = _spread(fake_small, rng) / max(_spread(real_small, rng), 1e-12)
     if figures["diversity_ratio"] < _COLLAPSE_RATIO:
         failures.append(f"collapse: generated images differ {figures['diversity_ratio']:.2f} times as much as "
                         "real ones (near-identical outputs)")
