@@ -252,6 +252,38 @@ def test_filter_quality_before_and_after(data):
     assert quality[1]["before"] != quality[1]["after"]
 
 
+class TwinSampler(PlantingSampler):
+    """Each class's training images in turn, every pixel moved by at most 1."""
+
+    def _fit_resample(self, X, y):
+        rng = np.random.RandomState(self.random_state)
+        X_out, y_out = [X], [y]
+        for label, n in self.sampling_strategy_.items():
+            own = X[y == label].astype(np.int16)
+            new = own[np.arange(n) % len(own)] + rng.randint(-1, 2, size=(n, *X.shape[1:]))
+            X_out.append(new.clip(0, 255).astype(X.dtype))
+            y_out.append(np.full(n, label, dtype=y.dtype))
+        return np.concatenate(X_out), np.concatenate(y_out)
+
+
+def test_filter_quality_known_answer_when_the_filter_drops_half_the_class():
+    # class 1: 10 dark and 10 bright images; two candidates beside each; the
+    # brightness classifier keeps the 20 bright candidates, so the dark half of
+    # the class is no longer covered or recalled
+    rng = np.random.RandomState(0)
+    centre = np.repeat([128, 30, 220], [40, 10, 10])[:, None, None]
+    X = (centre + rng.randint(-20, 21, size=(60, 8, 8))).astype(np.uint8)
+    y = np.array([0] * 40 + [1] * 20)
+    sampler = FilteredOverSampler(TwinSampler(), sampling_strategy=AddOn(1.0), classifier=BrightnessClassifier(),
+                                  memorization_threshold=None, random_state=0)
+    sampler.fit_resample(X, y)
+    assert sampler.candidates_[1].reshape(40, -1).mean(1)[sampler.kept_indices_[1]].min() > 150
+    quality = sampler.filter_quality(X, y, k=3)[1]
+    assert quality["before"]["recall"] == quality["before"]["coverage"] == 1.0
+    assert quality["after"]["recall"] == quality["after"]["coverage"] == 0.5
+    assert quality["before"]["precision"] == quality["after"]["precision"] == 1.0
+
+
 def test_clone_and_pickle(data):
     X, y = data
     sampler = FilteredOverSampler(VAEOverSampler(max_epochs=1), sampling_strategy=AddOn(1.0), candidate_ratio=4)
