@@ -102,6 +102,13 @@ def test_report_counts_the_near_copies_a_sampler_drew_again():
     assert _report.rejected_copies_text(rows, "d") == (
         "**diffusion**: 7 generated images were near-copies of a training image and were drawn again, over 2 runs.")
     assert _report.rejected_copies_text(_rows({"none": [0.8]}), "d") == ""
+    rows[-1]["rejected_copies"] = {"NORMAL": 0}  # 3 + 0 over the two runs
+    assert _report.rejected_copies_text(rows, "d") == (
+        "**diffusion**: 3 generated images were near-copies of a training image and were drawn again, over 2 runs.")
+    rows[-2]["rejected_copies"] = {"NORMAL": 1}
+    assert _report.rejected_copies_text(rows, "d") == (
+        "**diffusion**: 1 generated image was a near-copy of a training image and was drawn again, over 2 runs.")
+    rows[-2]["rejected_copies"], rows[-1]["rejected_copies"] = {"NORMAL": 3}, {"NORMAL": 4}
     texts = [text for kind, text in report_blocks(rows, "d", title="t", intro=[]) if kind == "p"]
     assert any("7 generated images were near-copies" in t for t in texts)
     # compare's diffusion method: the sampler with the run's seed, named by the extra it needs

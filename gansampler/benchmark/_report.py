@@ -159,8 +159,9 @@ def rejected_copies_text(rows, dataset):
         if row["dataset"] == dataset and row.get("rejected_copies") is not None:
             runs, n = totals.get(row["method"], (0, 0))
             totals[row["method"]] = (runs + 1, n + sum(row["rejected_copies"].values()))
-    return " ".join(f"**{method}**: {n} generated images were near-copies of a training image and were drawn "
-                    f"again, over {runs} run{'s' if runs != 1 else ''}." for method, (runs, n) in totals.items())
+    return " ".join(f"**{method}**: {n} generated image{' was a near-copy' if n == 1 else 's were near-copies'} "
+                    f"of a training image and {'was' if n == 1 else 'were'} drawn again, over {runs} "
+                    f"run{'s' if runs != 1 else ''}." for method, (runs, n) in totals.items())
 
 
 def _checked_layout(check):
