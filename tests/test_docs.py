@@ -27,3 +27,13 @@ def test_no_internal_references_in_code_or_docs():
     for path in files:
         text = path.read_text()
         assert not re.search(r"seed paper|issue \d", text, re.I), path
+
+
+def test_readme_answer_quotes_figures_from_the_results():
+    # every three-decimal figure in README's answer is in a table generated from the rows
+    readme = (ROOT / "README.md").read_text()
+    answer = readme.split("**Does a generative sampler help?**")[1].split("\n\n")[0]
+    figures = re.findall(r"\b0\.\d{3}\b", answer)
+    assert len(figures) >= 10
+    results = (ROOT / "docs" / "results.md").read_text()
+    assert [f for f in figures if f not in results] == []
