@@ -35,6 +35,11 @@ QUALITY_READING = {
 }
 
 
+def _count(n, one, many):
+    """``n`` and the word for that many: "1 run", "3 runs"."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _cell(mean, half):
     return f"{mean:.3f}" if math.isnan(half) else f"{mean:.3f} ± {half:.3f}"
 
@@ -90,8 +95,8 @@ def recommendation_text(comparison):
         return (f"No baseline ran on {c.dataset}, so there is nothing to compare the other methods with. "
                 + failed_text).strip()
     lines = [f"**{best}** is the best baseline here ({name} {c.summary[best].means[c.metric]:.3f}"
-             f"{'' if n_seeds < 2 else f' ± {c.summary[best].half_widths[c.metric]:.3f}'} over {n_seeds} "
-             f"seed{'s' if n_seeds != 1 else ''})."]
+             f"{'' if n_seeds < 2 else f' ± {c.summary[best].half_widths[c.metric]:.3f}'} over "
+             f"{_count(n_seeds, 'seed', 'seeds')})."]
     if n_seeds < 2:
         lines.append("With one seed no difference can be tested: run more seeds (5 or more) before "
                      "choosing a method.")
@@ -159,9 +164,9 @@ def rejected_copies_text(rows, dataset):
         if row["dataset"] == dataset and row.get("rejected_copies") is not None:
             runs, n = totals.get(row["method"], (0, 0))
             totals[row["method"]] = (runs + 1, n + sum(row["rejected_copies"].values()))
-    return " ".join(f"**{method}**: {n} generated image{' was a near-copy' if n == 1 else 's were near-copies'} "
-                    f"of a training image and {'was' if n == 1 else 'were'} drawn again, over {runs} "
-                    f"run{'s' if runs != 1 else ''}." for method, (runs, n) in totals.items())
+    return " ".join(f"**{method}**: {_count(n, 'generated image was a near-copy', 'generated images were near-copies')}"
+                    f" of a training image and {'was' if n == 1 else 'were'} drawn again, over "
+                    f"{_count(runs, 'run', 'runs')}." for method, (runs, n) in totals.items())
 
 
 def _checked_layout(check):
